@@ -27,7 +27,8 @@ def _headline(summary: dict) -> str:
     """A one-line digest of a recipe's summary for the index page."""
     parts = []
     for key, value in summary.items():
-        if key in ("recipe", "budget", "config") or (isinstance(value, dict | list) and len(str(value)) > 160):
+        long = isinstance(value, dict | list) and len(str(value)) > 160
+        if key in ("recipe", "budget", "config") or long:
             continue
         parts.append(f"{key}: {value}")
     return "; ".join(parts)[:400]
