@@ -119,6 +119,15 @@ def test_member_through_a_symlinked_folder_refused(tmp_path):
     assert list(outside.iterdir()) == []
 
 
+def test_chained_links_that_escape_refused(tmp_path):
+    # "y" -> "." and "x" -> "y/y/.." look inside textually, but x really resolves to the parent of out/
+    arc = _tar(tmp_path / "x.tar", [("y", tarfile.SYMTYPE, "."), ("x", tarfile.SYMTYPE, "y/y/..")], "w")
+    dest = tmp_path / "out"
+    with pytest.raises(UnsafeArchiveError, match="resolves outside"):
+        extract_members(arc, dest)
+    assert not os.path.lexists(dest / "x")
+
+
 def test_not_an_archive(tmp_path):
     (tmp_path / "f.txt").write_text("plain text")
     with pytest.raises(ValueError, match=r"neither a tar nor a zip"):

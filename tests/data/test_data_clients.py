@@ -44,8 +44,14 @@ def test_pip_wheel_client(offline_pip, cache, sandbox):
             "toypkg-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
         )
         zf.writestr("toypkg-1.0.dist-info/RECORD", "")
-    _spec("toy-wheel", "pip-wheel", "toypkg==1.0", wheel.name, sha256_file(wheel),
-          (DataFile("corpus.csv", ("toypkg/data/corpus.csv",)),))  # fmt: skip
+    _spec(
+        "toy-wheel",
+        "pip-wheel",
+        "toypkg==1.0",
+        wheel.name,
+        sha256_file(wheel),
+        (DataFile("corpus.csv", ("toypkg/data/corpus.csv",)),),
+    )
     folder = fetch("toy-wheel")
     assert (folder / "corpus.csv").read_text() == "text,label\nfine,1\n"
 
@@ -62,8 +68,14 @@ def test_pip_sdist_unpacked_quirk(offline_pip, cache, sandbox):
 
 def test_pip_refuses_wrong_hash(offline_pip, cache, sandbox):
     sdist = _write_tgz(offline_pip / "toydata-0.1.tar.gz", {"toydata-0.1/toydata/a.bin": b"x"})
-    _spec("toy-bad", "pip-sdist-unpacked", "toydata==0.1", sdist.name, "1" * 64,
-          (DataFile("a.bin", ("toydata-0.1/toydata/a.bin",)),))  # fmt: skip
+    _spec(
+        "toy-bad",
+        "pip-sdist-unpacked",
+        "toydata==0.1",
+        sdist.name,
+        "1" * 64,
+        (DataFile("a.bin", ("toydata-0.1/toydata/a.bin",)),),
+    )
     with pytest.raises(FetchError, match=r"(?s)toydata==0\.1.*does not match.*by hand"):
         fetch("toy-bad")
     assert not cache.exists() or list(cache.iterdir()) == []
@@ -95,11 +107,20 @@ def test_apt_client_and_deb_extraction(tmp_path, cache, sandbox, monkeypatch):
     (root / "usr/share/datasets/toy").mkdir(parents=True)
     (root / "usr/share/datasets/toy/x.idx").write_bytes(b"\x00\x00\x08\x01\x00\x00\x00\x01\x07")
     deb = tmp_path / "toy-data_1.0_all.deb"
-    subprocess.run(["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", str(root), str(deb)], check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        ["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", str(root), str(deb)],
+        check=True,
+        capture_output=True,
+    )
     _fake_program(tmp_path / "bin", "apt-get", f'cp "{deb}" .\n', monkeypatch)
-    _spec("toy-deb", "apt", "toy-data=1.0", deb.name, sha256_file(deb),
-          (DataFile("x.idx", ("usr/share/datasets/toy/x.idx",)),))  # fmt: skip
+    _spec(
+        "toy-deb",
+        "apt",
+        "toy-data=1.0",
+        deb.name,
+        sha256_file(deb),
+        (DataFile("x.idx", ("usr/share/datasets/toy/x.idx",)),),
+    )
     folder = fetch("toy-deb")
     assert (folder / "x.idx").read_bytes() == b"\x00\x00\x08\x01\x00\x00\x00\x01\x07"
 

@@ -79,6 +79,17 @@ def _inside(dest: Path, rel: str) -> Path:
     return out
 
 
+def _symlink(target: str, out: Path, dest: Path) -> None:
+    """Create a symlink, then check where it really leads (chains of links can escape textual checks)."""
+    os.symlink(target, out)
+    real_dest, real = os.path.realpath(dest), os.path.realpath(out)
+    if os.path.commonpath([real_dest, real]) != real_dest:
+        out.unlink()
+        raise UnsafeArchiveError(
+            f"archive link {out.relative_to(dest)} -> {target!r} resolves outside {dest}"
+        )
+
+
 def _tar_index(tf: tarfile.TarFile) -> dict[str, tarfile.TarInfo]:
     index = {}
     for m in tf.getmembers():
@@ -129,7 +140,7 @@ def _extract_tar(archive: Path, dest: Path, members: Iterable[str] | None) -> li
                 continue
             out.parent.mkdir(parents=True, exist_ok=True)
             if m.issym():
-                os.symlink(m.linkname, out)
+                _symlink(m.linkname, out, dest)
             else:  # regular file or hardlink: extractfile follows hardlinks to their data
                 src = tf.extractfile(m)
                 if src is None:
@@ -152,7 +163,7 @@ def _extract_zip(archive: Path, dest: Path, members: Iterable[str] | None) -> li
                 continue
             out.parent.mkdir(parents=True, exist_ok=True)
             if stat.S_ISLNK(info.external_attr >> 16):
-                os.symlink(zf.read(info).decode("utf-8"), out)
+                _symlink(zf.read(info).decode("utf-8"), out, dest)
             else:
                 with zf.open(info) as src, open(out, "wb") as fh:
                     shutil.copyfileobj(src, fh, _CHUNK)
