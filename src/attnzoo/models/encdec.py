@@ -16,8 +16,9 @@ import torch
 from torch import Tensor, nn
 
 from attnzoo.functional import lengths_to_mask
+from attnzoo.nn.decoding import SearchResult, beam_search, greedy_search
 
-__all__ = ["EncoderDecoder", "Seq2SeqOutput", "StepOutput", "reorder_state", "source_mask"]
+__all__ = ["EncoderDecoder", "Seq2SeqOutput", "StepOutput", "generate", "source_mask"]
 
 State = dict[str, Tensor]
 
@@ -45,11 +46,6 @@ class StepOutput(NamedTuple):
 def source_mask(src_lengths: Tensor, S: int) -> Tensor:
     """``(B, S)`` bool, True on real source positions (the core's convention: True = may attend)."""
     return lengths_to_mask(src_lengths.to("cpu"), S).to(src_lengths.device)
-
-
-def reorder_state(state: State, index: Tensor) -> State:
-    """Select rows ``index`` (N',) of every tensor in ``state`` (dim 0): beam search's bookkeeping."""
-    return {k: v.index_select(0, index) for k, v in state.items()}
 
 
 def _check_inputs(src: Tensor, src_lengths: Tensor) -> None:
@@ -100,3 +96,38 @@ class EncoderDecoder(nn.Module):
             if return_attention and out.attention is not None:
                 attn.append(out.attention)
         return Seq2SeqOutput(torch.stack(logits, 1), torch.stack(attn, 1) if attn else None)
+
+
+@torch.no_grad()
+def generate(
+    model: EncoderDecoder,
+    src: Tensor,
+    src_lengths: Tensor,
+    *,
+    bos: int,
+    eos: int,
+    max_len: int,
+    beam_size: int | None = None,
+    length_penalty: float = 0.0,
+) -> SearchResult:
+    """Translate a batch: greedy search (``beam_size=None``) or beam search (any ``beam_size >= 1``).
+
+    Runs :func:`attnzoo.nn.greedy_search` / :func:`attnzoo.nn.beam_search` over the model's ``step``; the
+    model's state is reordered by the search, so nothing is stored on the model. Call ``model.eval()`` first.
+
+    Returns:
+        :class:`attnzoo.nn.SearchResult`: tokens ``(B, T)`` ending in ``eos`` then padding with ``eos``,
+        scores ``(B,)``, lengths ``(B,)`` (counting the ``eos``).
+    """
+    _check_inputs(src, src_lengths)
+    state = model.encode(src, src_lengths)
+
+    def step_fn(tokens: Tensor, st: State) -> tuple[Tensor, State]:
+        out = model.step(tokens, st)
+        return torch.log_softmax(out.logits.float(), -1), out.state
+
+    if beam_size is None:
+        return greedy_search(step_fn, state, bos=bos, eos=eos, max_len=max_len)
+    return beam_search(
+        step_fn, state, bos=bos, eos=eos, beam_size=beam_size, max_len=max_len, length_penalty=length_penalty
+    )

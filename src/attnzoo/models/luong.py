@@ -63,9 +63,15 @@ class Luong(EncoderDecoder):
         self.pad_id = c.pad_id
         n = c.hidden_dim
         self.encoder = _RNNEncoder(
-            c.src_vocab, c.emb_dim, n, cell="lstm", num_layers=c.num_layers, bidirectional=False,
-            dropout=c.dropout, pad_id=c.pad_id,
-        )  # fmt: skip
+            c.src_vocab,
+            c.emb_dim,
+            n,
+            cell="lstm",
+            num_layers=c.num_layers,
+            bidirectional=False,
+            dropout=c.dropout,
+            pad_id=c.pad_id,
+        )
         self.embed = nn.Embedding(c.tgt_vocab, c.emb_dim, padding_idx=c.pad_id)
         self.drop = nn.Dropout(c.dropout)
         in_dim = c.emb_dim + (n if c.input_feeding else 0)
@@ -109,9 +115,14 @@ class Luong(EncoderDecoder):
             )
         else:
             out = attention(
-                q, state["keys"], H, score=_additive_on_projected, score_module=self.score, mask=mask,
+                q,
+                state["keys"],
+                H,
+                score=_additive_on_projected,
+                score_module=self.score,
+                mask=mask,
                 return_weights=True,
-            )  # fmt: skip
+            )
         return out.output.squeeze(1), out.weights.squeeze(1)  # (N, n), (N, S)
 
     def step(self, tokens: Tensor, state: State) -> StepOutput:
