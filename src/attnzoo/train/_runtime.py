@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import math
@@ -15,6 +16,7 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
 
 from attnzoo.train.config import TrainConfig
 from attnzoo.train.distributed import DistInfo, _all_reduce
+from attnzoo.train.seeding import set_deterministic
 
 _log = logging.getLogger("attnzoo.train")
 
@@ -87,6 +89,29 @@ def _to_device(batch: Any, device: torch.device) -> Any:
     if isinstance(batch, list | tuple):
         return type(batch)(_to_device(v, device) for v in batch)
     return batch
+
+
+@contextlib.contextmanager
+def _process_settings(config: TrainConfig) -> Iterator[None]:
+    """Apply ``num_threads`` and ``deterministic`` for the duration of ``fit``, then put them back."""
+    threads = torch.get_num_threads()
+    det = (
+        torch.are_deterministic_algorithms_enabled(),
+        torch.is_deterministic_algorithms_warn_only_enabled(),
+    )
+    cudnn = (torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark)
+    if config.num_threads is not None:
+        torch.set_num_threads(config.num_threads)
+    if config.deterministic:
+        set_deterministic(True)
+    try:
+        yield
+    finally:
+        if config.num_threads is not None:
+            torch.set_num_threads(threads)
+        if config.deterministic:
+            torch.use_deterministic_algorithms(det[0], warn_only=det[1])
+            torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = cudnn
 
 
 class _StopSignals:

@@ -165,7 +165,7 @@ def _checkpoint_bytes(
         if not isinstance(t, torch.Tensor):
             raise TypeError(f"model state dict entry {key!r} is a {type(t).__name__}, not a tensor")
         tensors[f"model/{key}"] = t
-    index: dict[str, Any] = {"format": _FORMAT, "version": _VERSION}
+    index: dict[str, Any] = {"format": _FORMAT, "version": _VERSION, "model_keys": list(model_sd)}
     index["optimizer"] = (
         None if optimizer is None else _encode(optimizer.state_dict(), "optim", tensors, "optimizer")
     )
@@ -223,6 +223,9 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
             f"{path}: a plain safetensors file, not an attnzoo checkpoint (use load_weights)"
         )
     model = {n.split("/", 1)[1]: t for n, t in tensors.items() if n.startswith("model/")}
+    order = index.get("model_keys") or []
+    if sorted(order) == sorted(model):  # the state dict's own order (safetensors sorts names)
+        model = {k: model[k] for k in order}
     try:
         return Checkpoint(
             path=path,

@@ -25,6 +25,7 @@ from attnzoo.train._runtime import (
     _epoch_loader,
     _fmt,
     _Mean,
+    _process_settings,
     _step_output,
     _StopSignals,
     _to_device,
@@ -33,6 +34,7 @@ from attnzoo.train.atomic import atomic_write_bytes
 from attnzoo.train.checkpoint import _checkpoint_bytes
 from attnzoo.train.config import TrainConfig
 from attnzoo.train.distributed import (
+    DistInfo,
     _all_gather_json,
     _all_reduce,
     _barrier,
@@ -40,7 +42,7 @@ from attnzoo.train.distributed import (
     setup_distributed,
 )
 from attnzoo.train.metrics import METRICS_FILE, _MetricsLog
-from attnzoo.train.seeding import get_rng_state, seed_everything, set_deterministic
+from attnzoo.train.seeding import get_rng_state, seed_everything
 
 __all__ = ["BEST", "LAST", "PREV", "EvalFn", "StepFn", "Trainer"]
 
@@ -97,39 +99,36 @@ class Trainer:
 
     def fit(self) -> list[dict[str, Any]]:
         """Train (or resume) until ``epochs``/``max_steps`` or a SIGINT/SIGTERM; return the epoch records."""
+        with _process_settings(self.config):
+            info = setup_distributed(self.config.device)
+            try:
+                return self._fit(info)
+            finally:
+                if info.created_group:
+                    dist.destroy_process_group()
+
+    def _fit(self, info: DistInfo) -> list[dict[str, Any]]:
         cfg = self.config
-        if cfg.num_threads is not None:
-            torch.set_num_threads(cfg.num_threads)
-        if cfg.deterministic:
-            set_deterministic(True)
-        info = setup_distributed(cfg.device)
-        try:
-            if cfg.batch_size % info.world_size:
-                raise ValueError(
-                    f"batch_size {cfg.batch_size} is not divisible by {info.world_size} processes"
-                )
-            self._info, self.interrupted = info, None
-            self._metrics = _MetricsLog(self.out_dir / METRICS_FILE, enabled=info.is_main)
-            self.model.to(info.device).train()
-            self._start()
-            net = self.model
-            if info.distributed:
-                ids = [info.device.index] if info.device.type == "cuda" else None
-                net = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
-            if self._done():
-                _log.info("nothing to do: the run in %s is complete (step %d)", self.out_dir, self._p.step)
-            show = cfg.progress and info.is_main and sys.stderr.isatty()
-            with _StopSignals() as stop, logging_redirect_tqdm() if show else contextlib.nullcontext():
-                while not self._done() and self.interrupted is None:
-                    self._run_epoch(net, stop, show)
-            if self.interrupted is None and self._p.best is not None:
-                _log.info(
-                    "done: best %s = %.6g at epoch %s", self.best_metric, self._p.best, self._p.best_epoch
-                )
-            return self.history
-        finally:
-            if info.created_group:
-                dist.destroy_process_group()
+        if cfg.batch_size % info.world_size:
+            raise ValueError(f"batch_size {cfg.batch_size} is not divisible by {info.world_size} processes")
+        self._info, self.interrupted = info, None
+        self._metrics = _MetricsLog(self.out_dir / METRICS_FILE, enabled=info.is_main)
+        self.model.to(info.device).train()
+        self._start()
+        net = self.model
+        if info.distributed:
+            ids = [info.device.index] if info.device.type == "cuda" else None
+            net = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
+        if self._done() and info.is_main:
+            _log.info("nothing to do: the run in %s is complete (step %d)", self.out_dir, self._p.step)
+        show = cfg.progress and info.is_main and sys.stderr.isatty()
+        with _StopSignals() as stop, logging_redirect_tqdm() if show else contextlib.nullcontext():
+            while not self._done() and self.interrupted is None:
+                self._run_epoch(net, stop, show)
+        p = self._p
+        if self.interrupted is None and p.best is not None and info.is_main:
+            _log.info("done: best %s = %.6g at epoch %s", self.best_metric, p.best, p.best_epoch)
+        return self.history
 
     def _start(self) -> None:
         cfg, info = self.config, self._info
