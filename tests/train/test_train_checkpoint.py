@@ -24,6 +24,15 @@ def _model():
     return torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.Linear(4, 2))
 
 
+def _blank():
+    """A model of the same shape with every parameter and buffer zeroed: loading must fill it."""
+    model = _model()
+    with torch.no_grad():
+        for t in model.state_dict().values():
+            t.zero_()
+    return model
+
+
 def _train(model, opt, sched, steps=3):
     gen = torch.Generator().manual_seed(1)
     for _ in range(steps):
@@ -122,8 +131,8 @@ def test_checkpoint_loads_without_pickle(tmp_path, monkeypatch):
     for mod, name in [(pickle, "load"), (pickle, "loads"), (pickle, "Unpickler"), (torch, "load")]:
         monkeypatch.setattr(mod, name, forbidden)
     ckpt = load_checkpoint(path)
-    load_weights(_model(), path)
     _assert_tree_equal(ckpt.model, model.state_dict())
+    _assert_tree_equal(load_weights(_blank(), path).state_dict(), model.state_dict())
 
     # The file is plain safetensors: 8-byte header length, a JSON header, raw tensor bytes.
     raw = path.read_bytes()
@@ -174,10 +183,20 @@ def test_load_checkpoint_missing_file(tmp_path):
 def test_load_weights_reads_plain_safetensors_and_reports_mismatch(tmp_path):
     model = _model()
     save_file(model.state_dict(), tmp_path / "plain.safetensors")
-    fresh = load_weights(_model().apply(lambda m: None), tmp_path / "plain.safetensors")
+    fresh = load_weights(_blank(), tmp_path / "plain.safetensors")
     _assert_tree_equal(fresh.state_dict(), model.state_dict())
     with pytest.raises(CheckpointError, match="plain safetensors"):
         load_checkpoint(tmp_path / "plain.safetensors")
     other = torch.nn.Linear(3, 3)
     with pytest.raises(RuntimeError, match=r"plain\.safetensors: weights do not fit"):
         load_weights(other, tmp_path / "plain.safetensors")
+
+
+def test_wrapped_models_are_saved_and_loaded_unwrapped(tmp_path):
+    model = _model()
+    wrapped = torch.nn.DataParallel(model)  # on CPU it only wraps; its state dict says "module."
+    path = save_checkpoint(tmp_path / "c.safetensors", wrapped)
+    assert all(not k.startswith("module.") for k in load_checkpoint(path).model)
+    fresh = torch.nn.DataParallel(_blank())
+    load_weights(fresh, path)
+    _assert_tree_equal(fresh.module.state_dict(), model.state_dict())

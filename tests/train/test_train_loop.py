@@ -1,7 +1,11 @@
 """The training loop in one process: records, best checkpoint, fallback on damaged checkpoints, limits."""
 
+import dataclasses
 import logging
 import math
+import os
+import signal
+import sys
 
 import pytest
 import torch
@@ -211,3 +215,68 @@ def test_epoch_scheduler_and_plateau_use_eval_metric(tmp_path):
     history = trainer.fit()
     assert [r["lr"] for r in history] == pytest.approx([0.1, 0.1, 0.05])  # recorded before the epoch's step
     assert trainer.optimizer.param_groups[0]["lr"] == pytest.approx(0.025)
+
+
+def test_sigint_finishes_the_step_saves_and_a_second_one_aborts(tmp_path, caplog):
+    calls = []
+
+    def step(model, batch, signals=1):
+        calls.append(1)
+        if len(calls) == 3:
+            for _ in range(signals):
+                os.kill(os.getpid(), signal.SIGINT)
+        x, y = batch
+        return torch.nn.functional.mse_loss(model(x), y), {}
+
+    before = signal.getsignal(signal.SIGINT)
+    trainer, _ = _trainer(tmp_path / "once", epochs=2, step_fn=step, resume_hint="attnzoo run demo --resume")
+    with caplog.at_level(logging.WARNING, logger="attnzoo.train"):
+        trainer.fit()
+    assert trainer.interrupted == "SIGINT" and signal.getsignal(signal.SIGINT) is before
+    assert "stopped by SIGINT at step 3" in caplog.text and "attnzoo run demo --resume" in caplog.text
+    assert load_checkpoint(tmp_path / "once" / "last.safetensors").state["progress"]["step"] == 3
+    resumed = _trainer(tmp_path / "once", epochs=2, resume=True, step_fn=step)[0]  # calls > 3: no signal
+    assert [r["step"] for r in resumed.fit()] == [5, 10]
+
+    calls.clear()
+    trainer, _ = _trainer(tmp_path / "twice", epochs=2, step_fn=lambda m, b: step(m, b, signals=2))
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit()
+    assert signal.getsignal(signal.SIGINT) is before
+    assert not (tmp_path / "twice" / "last.safetensors").exists()
+
+
+def test_misnamed_best_metric_keeps_the_epoch_then_explains(tmp_path):
+    trainer, _ = _trainer(tmp_path, epochs=2, best_metric="eval/acc")
+    with pytest.raises(ValueError, match=r"best_metric 'eval/acc' is not in the epoch record.*'eval/loss'"):
+        trainer.fit()
+    assert load_checkpoint(tmp_path / "last.safetensors").state["progress"]["epoch"] == 1
+    assert len(read_metrics(tmp_path, kind="epoch")) == 1
+    history = _trainer(tmp_path, epochs=2, resume=True, best_metric="eval/loss")[0].fit()
+    assert [r["best"] for r in history] == [False, True]
+
+
+class _FakeTTY:
+    def __init__(self, stream):
+        self._stream, self.written = stream, []
+
+    def isatty(self):
+        return True
+
+    def write(self, text):
+        self.written.append(text)
+
+    def flush(self):
+        pass
+
+
+def test_progress_bar_shows_on_a_terminal_and_hides_when_asked(tmp_path, monkeypatch):
+    fake = _FakeTTY(sys.stderr)
+    monkeypatch.setattr(sys, "stderr", fake)
+    trainer, _ = _trainer(tmp_path / "bar", epochs=1)
+    trainer.config = dataclasses.replace(trainer.config, progress=True)
+    trainer.fit()
+    assert "epoch 1/1" in "".join(fake.written)
+    fake.written.clear()
+    _trainer(tmp_path / "quiet", epochs=1)[0].fit()  # progress=False
+    assert "epoch 1/1" not in "".join(fake.written)

@@ -38,7 +38,8 @@ restarts on resume: derive per-sample randomness from the index, or use ``num_wo
 
 Distributed: run the same script with ``torchrun --nproc_per_node N``; the trainer starts the process group
 (gloo on CPU, nccl on CUDA), wraps the model in DDP and shards each global batch of ``batch_size``
-samples over the ranks; only rank 0 writes files and shows the bar.
+samples over the ranks (so results match one process with the same ``batch_size``); only rank 0 writes
+files, shows the bar and runs ``eval_fn`` (on the unwrapped model; its numbers are broadcast).
 """
 
 from attnzoo.train.atomic import atomic_write_bytes, atomic_write_text

@@ -11,7 +11,7 @@ from typing import Any
 import torch
 
 from attnzoo.train._runtime import _Mean
-from attnzoo.train.checkpoint import Checkpoint, CheckpointError, load_checkpoint
+from attnzoo.train.checkpoint import Checkpoint, CheckpointError, _unwrap, load_checkpoint
 from attnzoo.train.config import TrainConfig
 from attnzoo.train.distributed import DistInfo, _barrier
 from attnzoo.train.metrics import METRICS_FILE
@@ -96,7 +96,7 @@ def _restore(
 ) -> _Progress:
     """Load weights, optimizer, scheduler and this rank's RNG state; return the saved progress."""
     state = ckpt.state
-    model.load_state_dict(ckpt.model)
+    _unwrap(model).load_state_dict(ckpt.model)
     for name, obj, sd in (("optimizer", optimizer, ckpt.optimizer), ("scheduler", scheduler, ckpt.scheduler)):
         if obj is not None and sd is None:
             _log.warning("%s has no %s state; the %s starts fresh", ckpt.path, name, name)

@@ -53,9 +53,14 @@ class Checkpoint:
 
 
 def _unwrap(model: torch.nn.Module) -> torch.nn.Module:
-    while isinstance(model, torch.nn.parallel.DistributedDataParallel | torch.nn.DataParallel):
-        model = model.module
-    return model
+    """The module under DDP/DataParallel and torch.compile wrappers (whose state dicts add prefixes)."""
+    while True:
+        if isinstance(model, torch.nn.parallel.DistributedDataParallel | torch.nn.DataParallel):
+            model = model.module
+        elif isinstance(getattr(model, "_orig_mod", None), torch.nn.Module):  # torch.compile
+            model = model._orig_mod
+        else:
+            return model
 
 
 def _encode(obj: Any, prefix: str, tensors: dict[str, torch.Tensor], where: str) -> Any:
@@ -103,7 +108,7 @@ def _digest(tensors: Mapping[str, torch.Tensor], section: str) -> str:
     for name in sorted(n for n in tensors if n.startswith(section + "/")):
         t = tensors[name]
         h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
-        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+        h.update(t.reshape(-1).view(torch.uint8).numpy())  # no copy
     return h.hexdigest()
 
 

@@ -1,8 +1,9 @@
 """``metrics.jsonl``: one JSON object a line, appended by rank 0 as training goes.
 
-Records have ``"kind"``: ``"train"`` (every ``log_every`` steps: ``loss`` and the step metrics averaged over
-the window) or ``"epoch"`` (at each epoch end: ``train/<name>`` epoch means, ``eval/<name>`` from
-``eval_fn``), and always ``epoch`` (1-based) and ``step`` (optimizer steps so far). Non-finite numbers are
+Records have ``"kind"``: ``"train"`` (every ``log_every`` steps: ``loss`` and the step metrics averaged
+over the window; under DDP, rank 0's share of the batches) or ``"epoch"`` (at each epoch end:
+``train/<name>`` epoch means over all ranks, ``eval/<name>`` from ``eval_fn``, ``lr``, ``seconds``,
+``best``), and always ``epoch`` (1-based) and ``step`` (optimizer steps so far). Non-finite numbers are
 written as ``NaN``/``Infinity``, which Python's ``json`` reads back.
 """
 

@@ -142,7 +142,7 @@ class Trainer:
             if cfg.resume:
                 _log.info("resume: no checkpoint in %s, starting a fresh run", self.out_dir)
             _prepare_fresh(self.out_dir, cfg, info)
-            seed_everything(cfg.seed + info.rank)
+            seed_everything((cfg.seed + info.rank) % 2**32)
             self._p = _Progress()
             return
         self._p = _restore(ckpt, self.model, self.optimizer, self.scheduler, cfg, info)
@@ -217,7 +217,8 @@ class Trainer:
         self.optimizer.step()
         if self.scheduler is not None and cfg.scheduler_interval == "step":
             self.scheduler.step()
-        return values, bool(stop_now)
+        # One process needs no agreement, so a signal that came during backward stops after this step too.
+        return values, bool(stop_now) or (not self._info.distributed and stop.received is not None)
 
     def _lr(self) -> float:
         return float(self.optimizer.param_groups[0]["lr"])
@@ -247,7 +248,11 @@ class Trainer:
         if self.eval_fn is not None and ((complete and p.epoch % cfg.eval_every == 0) or self._done()):
             record.update(self._evaluate())
         record.update(lr=self._lr(), seconds=round(seconds, 3))
-        improved = self._update_best(record)
+        error = None
+        try:
+            improved = self._update_best(record)
+        except ValueError as e:  # a misnamed best_metric: keep the epoch's work, then say so
+            improved, error = False, e
         record["best"] = improved
         self._metrics.append(record)
         p.history.append(record)
@@ -260,6 +265,8 @@ class Trainer:
         if self._info.is_main:
             _log.info("epoch %d done: %s", record["epoch"], _fmt(record, skip=("kind", "epoch")))
         self._save(best=improved)
+        if error is not None:
+            raise error
 
     def _evaluate(self) -> dict[str, float]:
         metrics = None
@@ -281,7 +288,10 @@ class Trainer:
         if key not in record:
             if key.startswith("eval/") and not any(k.startswith("eval/") for k in record):
                 return False  # no evaluation this epoch
-            raise ValueError(f"best_metric {key!r} is not in the epoch record; it has {sorted(record)}")
+            raise ValueError(
+                f"best_metric {key!r} is not in the epoch record; it has {sorted(record)} "
+                "(the epoch is saved: fix best_metric and resume)"
+            )
         value = record[key]
         if not math.isfinite(value):
             _log.warning("%s is %s at epoch %d; not a candidate for best", key, value, record["epoch"])
