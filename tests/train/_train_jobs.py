@@ -87,8 +87,11 @@ def resume_job(out_dir, log_path=None, resume=False, kill_at=None, term_at=None)
     Trainer(model, opt, data, step_fn=step_fn, eval_fn=eval_fn, config=config, scheduler=sched).fit()
 
 
-def ddp_job(out_dir, log_path=None, rank=None, world_size=None, port=None) -> None:
-    """A tiny SGD run; with ``rank``/``world_size``/``port`` it sets the environment torchrun would."""
+def ddp_job(
+    out_dir, log_path=None, rank=None, world_size=None, port=None, max_steps=None, resume=False
+) -> None:
+    """A tiny SGD run (2 epochs of 4 steps); with ``rank``/``world_size``/``port`` it sets the environment
+    torchrun would."""
     if world_size is not None:
         os.environ.update(
             RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world_size), LOCAL_WORLD_SIZE=str(world_size)
@@ -110,7 +113,15 @@ def ddp_job(out_dir, log_path=None, rank=None, world_size=None, port=None) -> No
         return {"loss": torch.nn.functional.mse_loss(model(x), y).item()}
 
     # batch_size is GLOBAL: each of 2 ranks gets 4 of the single process's 8 samples
-    config = TrainConfig(out_dir=str(out_dir), epochs=2, batch_size=8, num_threads=1, progress=False)
+    config = TrainConfig(
+        out_dir=str(out_dir),
+        epochs=2,
+        batch_size=8,
+        max_steps=max_steps,
+        resume=resume,
+        num_threads=1,
+        progress=False,
+    )
     data = torch.utils.data.TensorDataset(x, y)
     Trainer(model, opt, data, step_fn=step_fn, eval_fn=eval_fn, config=config).fit()
 

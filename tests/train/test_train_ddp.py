@@ -11,12 +11,10 @@ from _train_jobs import ddp_job, free_port, launch
 from attnzoo.train import load_checkpoint, read_metrics
 
 
-def _run_all(root):
-    port = free_port()
+def _run(root, jobs):
+    """Start ``{name: args for ddp_job}`` together; wait; fail with the job's log if one did not exit 0."""
     procs = {
-        "single": launch(ddp_job, root / "single", root / "single.log"),
-        "rank0": launch(ddp_job, root / "ddp", root / "rank0.log", 0, 2, port),
-        "rank1": launch(ddp_job, root / "ddp", root / "rank1.log", 1, 2, port),
+        name: launch(ddp_job, root / out, root / f"{name}.log", *rest) for name, (out, *rest) in jobs.items()
     }
     for proc in procs.values():
         proc.join(180)
@@ -48,10 +46,34 @@ def _assert_ddp_matches_single(single_dir, ddp_dir):
     assert sorted(p.name for p in ddp_dir.iterdir()) == sorted(p.name for p in single_dir.iterdir())
 
 
-def test_two_process_ddp_matches_single_process(tmp_path):
-    logs = _run_all(tmp_path)
+def test_two_process_ddp_matches_single_process_and_resumes_exactly(tmp_path):
+    port, port_cut = free_port(), free_port()
+    logs = _run(
+        tmp_path,
+        {
+            "single": ("single",),
+            "rank0": ("ddp", 0, 2, port),
+            "rank1": ("ddp", 1, 2, port),
+            "cut0": ("cut", 0, 2, port_cut, 3),  # stops after step 3 of 4 in epoch 1: a mid-epoch checkpoint
+            "cut1": ("cut", 1, 2, port_cut, 3),
+        },
+    )
     _assert_ddp_matches_single(tmp_path / "single", tmp_path / "ddp")
     assert "epoch 2 done" in logs["rank0"] and "epoch 2 done" not in logs["rank1"]  # rank 0 alone reports
+
+    port = free_port()
+    _run(tmp_path, {"resume0": ("cut", 0, 2, port, None, True), "resume1": ("cut", 1, 2, port, None, True)})
+    full, cut = (
+        load_checkpoint(tmp_path / "ddp" / "last.safetensors"),
+        load_checkpoint(tmp_path / "cut" / "last.safetensors"),
+    )
+    for key in full.model:
+        assert torch.equal(full.model[key], cut.model[key]), key
+    assert full.state["rng"] == cut.state["rng"]  # both ranks' RNG states came back
+    # the epoch means after the resume count every rank's batches once, before and after the cut
+    full_epochs = read_metrics(tmp_path / "ddp", kind="epoch")
+    cut_epochs = [r for r in read_metrics(tmp_path / "cut", kind="epoch") if not r.get("partial")]
+    assert [r["train/loss"] for r in cut_epochs] == [r["train/loss"] for r in full_epochs]
 
 
 @pytest.mark.slow

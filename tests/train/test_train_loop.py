@@ -280,3 +280,16 @@ def test_progress_bar_shows_on_a_terminal_and_hides_when_asked(tmp_path, monkeyp
     fake.written.clear()
     _trainer(tmp_path / "quiet", epochs=1)[0].fit()  # progress=False
     assert "epoch 1/1" not in "".join(fake.written)
+
+
+def test_workers_threads_and_deterministic_mode_do_not_change_the_result(tmp_path):
+    _trainer(tmp_path / "plain", epochs=2)[0].fit()
+    threads = torch.get_num_threads()
+    _trainer(tmp_path / "other", epochs=2, num_workers=2, num_threads=1, deterministic=True)[0].fit()
+    assert torch.get_num_threads() == threads and not torch.are_deterministic_algorithms_enabled()  # restored
+    a, b = (
+        _weights(tmp_path / "plain" / "last.safetensors"),
+        _weights(tmp_path / "other" / "last.safetensors"),
+    )
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], rtol=0, atol=1e-6)  # same data order, same RNG stream
