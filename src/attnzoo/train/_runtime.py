@@ -48,7 +48,8 @@ def _epoch_loader(
 
     The order is a function of (seed, epoch) only, so a resumed run sees the batches the uninterrupted run
     would have seen. Under DDP each rank reads every ``world_size``-th index (``DistributedSampler``), so the
-    union of the ranks' batches is the single-process batch of ``batch_size`` samples.
+    union of the ranks' batches is the single-process batch of ``batch_size`` samples (up to the few
+    repeated samples DistributedSampler pads with when ``len(dataset)`` is not a multiple of ``world_size``).
     """
     per_rank = config.batch_size // info.world_size
     sampler = DistributedSampler(

@@ -196,10 +196,14 @@ def _read(path: Path, sections: tuple[str, ...]) -> tuple[dict[str, Any] | None,
     except Exception as e:  # safetensors raises its own error type for bad headers and short files
         raise CheckpointError(f"{path}: cannot read checkpoint (truncated or corrupt file?): {e}") from e
     if index is not None:
-        if index.get("format") != _FORMAT or index.get("version") != _VERSION:
+        if not isinstance(index, dict) or index.get("format") != _FORMAT or index.get("version") != _VERSION:
+            found = (
+                (index.get("format"), index.get("version"))
+                if isinstance(index, dict)
+                else type(index).__name__
+            )
             raise CheckpointError(
-                f"{path}: unknown checkpoint format {index.get('format')!r} v{index.get('version')!r}; "
-                f"expected {_FORMAT!r} v{_VERSION}"
+                f"{path}: unknown checkpoint format {found!r}; expected {_FORMAT!r} version {_VERSION}"
             )
         digests = index.get("digests") or {}
         for s in sections:
