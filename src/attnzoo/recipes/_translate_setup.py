@@ -148,7 +148,7 @@ def prepare_data(cfg, *, seed: int) -> TranslationData:
         src_tok,
         tgt_tok,
         batches(train, seed),
-        batches(valid[:5000], 0),
+        batches(subsample(valid, cfg.n_valid_loss, seed=0), 0),
         valid_sources,
         valid_refs,
         test_sources,

@@ -47,8 +47,9 @@ class TranslateConfig:
     n_train: int | None = None  # training pairs drawn at random (None: all)
     max_train_words: int | None = 30  # drop train/valid pairs longer than this on either side
     n_valid_bleu: int = 500  # valid source sentences greedily decoded after every round
+    n_valid_loss: int = 2000  # valid pairs whose loss is computed after every round
     n_test: int | None = None  # test source sentences decoded (None: all)
-    vocab_size: int = 8000  # BPE pieces per language (a soft limit on small data)
+    vocab_size: int = 4000  # BPE pieces per language (a soft limit on small data)
     emb_dim: int = 256  # word embeddings (RNNs) / d_model (Transformer)
     hidden_dim: int = 256  # RNN units
     dropout: float = 0.2  # RNN dropout
@@ -72,11 +73,12 @@ class TranslateConfig:
 
 BUDGETS = {
     "smoke": TranslateConfig(
-        n_train=3000,
-        max_train_words=12,
-        n_valid_bleu=100,
-        n_test=200,
-        vocab_size=600,
+        n_train=2000,
+        max_train_words=10,
+        n_valid_bleu=50,
+        n_valid_loss=300,
+        n_test=150,
+        vocab_size=500,
         emb_dim=64,
         hidden_dim=64,
         tf_layers=2,
