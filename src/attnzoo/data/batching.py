@@ -99,16 +99,16 @@ def bucket_batches(
     order = sorted(range(len(src)), key=lambda i: (len(src[i]), len(tgt[i]), tie[i]))
     batches: list[list[int]] = []
     cur: list[int] = []
-    longest = 0
+    max_s = max_t = 0  # longest source / target in the current batch (+1 each for EOS / BOS)
     for i in order:
-        need = max(longest, len(src[i]) + len(tgt[i]) + 2)
+        s_len, t_len = max(max_s, len(src[i]) + 1), max(max_t, len(tgt[i]) + 1)
         full = batch_size is not None and len(cur) >= batch_size
-        too_big = max_tokens is not None and cur and need * (len(cur) + 1) > max_tokens
+        too_big = max_tokens is not None and cur and (s_len + t_len) * (len(cur) + 1) > max_tokens
         if full or too_big:
             batches.append(cur)
-            cur, need = [], len(src[i]) + len(tgt[i]) + 2
+            cur, s_len, t_len = [], len(src[i]) + 1, len(tgt[i]) + 1
         cur.append(i)
-        longest = need
+        max_s, max_t = s_len, t_len
     if cur:
         batches.append(cur)
     return [

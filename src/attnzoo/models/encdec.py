@@ -113,7 +113,8 @@ def generate(
     """Translate a batch: greedy search (``beam_size=None``) or beam search (any ``beam_size >= 1``).
 
     Runs :func:`attnzoo.nn.greedy_search` / :func:`attnzoo.nn.beam_search` over the model's ``step``; the
-    model's state is reordered by the search, so nothing is stored on the model. Call ``model.eval()`` first.
+    model's state is reordered by the search, so nothing is stored on the model. Padding and ``bos`` are
+    never produced. Call ``model.eval()`` first.
 
     Returns:
         :class:`attnzoo.nn.SearchResult`: tokens ``(B, T)`` ending in ``eos`` then padding with ``eos``,
@@ -122,9 +123,12 @@ def generate(
     _check_inputs(src, src_lengths)
     state = model.encode(src, src_lengths)
 
+    never = [model.pad_id, bos]  # tokens a translation cannot contain
+
     def step_fn(tokens: Tensor, st: State) -> tuple[Tensor, State]:
         out = model.step(tokens, st)
-        return torch.log_softmax(out.logits.float(), -1), out.state
+        logits = out.logits.float().index_fill(-1, torch.tensor(never, device=tokens.device), float("-inf"))
+        return torch.log_softmax(logits, -1), out.state
 
     if beam_size is None:
         return greedy_search(step_fn, state, bos=bos, eos=eos, max_len=max_len)

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import numpy as np
 
-from attnzoo.recipes._translate_eval import align, bleu_by_length, corpus_scores, ids_to_text, translate_batch
+from attnzoo.recipes._translate_eval import (
+    LENGTH_BUCKETS,
+    align,
+    bleu_by_length,
+    corpus_scores,
+    ids_to_text,
+    translate_batch,
+)
 from attnzoo.recipes._translate_setup import TranslationData
 
 _log = logging.getLogger("attnzoo.recipes.translate")
@@ -97,11 +104,11 @@ def write_report(out: Path, results: dict, data: TranslationData, cfg, command: 
         caption="Test split: sacrebleu corpus BLEU and chrF on detokenised output against all Tatoeba "
         "translations of each source; 'BLEU (1 ref/pair)' scores each (source, translation) pair alone.",
     )
-    labels = [row["words"] for row in next(iter(results.values()))["by_length"]]
+    mids = [(lo + min(hi, lo + 9)) / 2 for lo, hi in LENGTH_BUCKETS]
     fig = viz.line_plot(
-        np.arange(len(labels)),
+        mids,
         {n: [row["bleu"] for row in r["by_length"]] for n, r in results.items()},
-        xlabel="source sentence length (words): " + ", ".join(labels),
+        xlabel="source sentence length in words (bucket middle)",
         ylabel="test BLEU (beam)",
         title="BLEU against source length (cf. Bahdanau et al. 2015, Fig. 2)",
         marker="o",
@@ -150,7 +157,7 @@ def _alignments(rep, results: dict, viz) -> None:
                 row_labels=a.target_words,
                 col_labels=a.source_words,
                 annotate=len(a.source_words) <= 12,
-                title=f"{name}: {hyp}",
+                title=name,
                 xlabel="source words",
                 ylabel="target words",
             )
