@@ -40,7 +40,8 @@ def main() -> None:
         "# Benchmarks\n\n"
         f"Command: `{command}`  \nMachine: {machine_line()}  \n"
         f"Date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC}\n\n"
-        "Every figure is a ratio of medians measured in one process, attnzoo and its anchor interleaved after "
+        "Every figure is a ratio of medians measured in one process, attnzoo and its anchor interleaved "
+        "after "
         "warm-up (ratio < 1: attnzoo is faster). Peak memory is the growth of the peak resident set size "
         "(`ru_maxrss`) of a fresh subprocess per case, measured after its inputs are built.\n"
     )
