@@ -55,11 +55,12 @@ class CBAM(nn.Module):
         """Apply channel then spatial attention; with ``return_attention`` also return both maps."""
         _check_input(x, self.channels, type(self).__name__)
         B, C = x.shape[:2]
-        pooled = torch.cat([x.mean((2, 3)), x.amax((2, 3))])  # (2B, C): avg rows, then max rows
+        # max with indices (not amax): its backward scatters into the argmax instead of masking all of x
+        pooled = torch.cat([x.mean((2, 3)), F.adaptive_max_pool2d(x, 1).view(B, C)])  # (2B, C): avg; max
         logits = self.fc2(F.relu(self.fc1(pooled)))  # (2B, C), one pass through the shared MLP
         mc = torch.sigmoid(logits[:B] + logits[B:]).view(B, C, 1, 1)  # (B, C, 1, 1)
         x1 = x * mc
-        desc = torch.cat([x1.mean(1, keepdim=True), x1.amax(1, keepdim=True)], 1)  # (B, 2, H, W)
+        desc = torch.cat([x1.mean(1, keepdim=True), x1.max(1, keepdim=True).values], 1)  # (B, 2, H, W)
         ms = torch.sigmoid(self.spatial(desc))  # (B, 1, H, W)
         out = x1 * ms
         return AttentionOutput(out, {"channel": mc, "spatial": ms}) if return_attention else out
