@@ -3,7 +3,8 @@
 Each reference is the plain way these modules are usually written (adaptive pooling layers, expand_as,
 stack-then-sum, separate MLP calls, ...), computed from the *same* parameter tensors as the attnzoo
 module, so both do the same maths; the script checks that first. Timings are interleaved in one process
-(ours, reference, reference, ours, ...) after a warm-up, and the median of the per-pair ratios is printed.
+(ours, reference, reference, ours, ...) after a warm-up; "ratio" is the median of the per-pair ratios
+(attnzoo / reference), "ratio of medians" the quotient of the two median times.
 
     PYTHONPATH=src python benchmarks/bench_vision.py              # B=32, C=256, 28x28, all modules
     PYTHONPATH=src python benchmarks/bench_vision.py --only se eca --repeats 30 --threads 1
@@ -170,11 +171,11 @@ def main(argv=None):
         f"forward+backward, B={args.batch} C={args.channels} {args.size}x{args.size}, torch "
         f"{torch.__version__}, {torch.get_num_threads()} threads; median over interleaved repeats"
     )
-    print(f"{'module':<8}{'attnzoo ms':>12}{'reference ms':>14}{'ratio':>8}")
+    print(f"{'module':<8}{'attnzoo ms':>12}{'reference ms':>14}{'ratio':>8}{'ratio of medians':>18}")
     for name in args.only:
         repeats = args.sk_repeats if name == "sk" else args.repeats
         ours, ref, ratio = bench(name, args.batch, args.channels, args.size, args.warmup, repeats)
-        print(f"{name:<8}{ours:>12.2f}{ref:>14.2f}{ratio:>8.2f}", flush=True)
+        print(f"{name:<8}{ours:>12.2f}{ref:>14.2f}{ratio:>8.2f}{ours / ref:>18.2f}", flush=True)
 
 
 if __name__ == "__main__":
