@@ -99,6 +99,12 @@ def test_config_option_reaches_every_module():
     assert all(m.attention_residual for m in _attention_modules(attention92(1, 10, width=WIDTH)))
 
 
+@pytest.mark.parametrize(("kwargs", "match"), [({"downsamples": 0}, "downsamples"), ({"r": 0}, "r must")])
+def test_attention_module_validates_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        AttentionModule(4, **kwargs)
+
+
 def test_mask_keeps_odd_resolutions():
     module = AttentionModule(4, downsamples=3).eval()
     for side in (7, 13, 28):

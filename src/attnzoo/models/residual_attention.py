@@ -154,7 +154,18 @@ class AttentionModule(nn.Module):
 
     ``H = (1 + M(x)) * T(x)`` (attention residual learning) or, with ``attention_residual=False``,
     ``H = M(x) * T(x)`` (the paper's "naive attention learning" ablation). The mask is mixed attention: one
-    sigmoid weight per channel and position.
+    sigmoid weight per channel and position. The mask branch pools ``downsamples`` times (max-pool 3x3,
+    stride 2) with ``r`` units after each pooling (``2r`` at the lowest resolution), adds a skip unit's
+    output at every intermediate scale on the way up (bilinear up-sampling), and ends with
+    (BN, ReLU, 1x1 conv) x 2 and a sigmoid, as in the authors' released network.
+
+    Args:
+        channels: C, kept throughout.
+        p: residual units before the split and after the merge.
+        t: residual units in the trunk.
+        r: residual units between adjacent poolings of the mask branch.
+        downsamples: max-poolings in the mask branch (>= 1).
+        attention_residual: ``(1 + M) * T`` if True, ``M * T`` if False.
 
     Shape:
         x: (B, C, H, W) -> out: (B, C, H, W); mask: (B, C, H, W) in [0, 1].
@@ -170,6 +181,10 @@ class AttentionModule(nn.Module):
         attention_residual: bool = True,
     ) -> None:
         super().__init__()
+        for name, value, least in (("channels", channels, 1), ("p", p, 0), ("t", t, 0), ("r", r, 1),
+                                   ("downsamples", downsamples, 1)):  # fmt: skip
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
         self.attention_residual = attention_residual
         self.pre = _units(channels, p)
         self.trunk = _units(channels, t)

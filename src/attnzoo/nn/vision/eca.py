@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from attnzoo.nn.vision._common import AttentionOutput, _check_input, _check_int
@@ -63,7 +62,7 @@ class EfficientChannelAttention(nn.Module):
         _check_input(x, self.channels, type(self).__name__)
         B, C = x.shape[:2]
         z = x.mean((2, 3)).unsqueeze(1)  # (B, 1, C)
-        s = torch.sigmoid(F.conv1d(z, self.conv.weight, padding=self.conv.padding)).view(B, C, 1, 1)
+        s = torch.sigmoid(self.conv(z)).view(B, C, 1, 1)  # each channel sees its k neighbours
         out = x * s
         return AttentionOutput(out, {"channel": s}) if return_attention else out
 
