@@ -9,6 +9,11 @@ from attnzoo.models.encdec import generate
 from attnzoo.models.luong import Luong, LuongConfig
 from attnzoo.models.seq2seq import Seq2Seq, Seq2SeqConfig
 
+try:
+    from attnzoo.models.transformer import TransformerSeq2Seq, TransformerSeq2SeqConfig
+except ImportError:  # attnzoo.nn.Transformer not on this branch yet
+    TransformerSeq2Seq = TransformerSeq2SeqConfig = None
+
 V = 16
 
 
@@ -25,6 +30,10 @@ BUILDERS = {
     ),
     **{f"luong-{s}": _luong(s) for s in ("dot", "general", "concat")},
 }
+if TransformerSeq2Seq is not None:
+    BUILDERS["transformer"] = lambda d=0.0: TransformerSeq2Seq(
+        TransformerSeq2SeqConfig(V, V, emb_dim=16, num_heads=2, num_layers=2, hidden_dim=32, dropout=d)
+    )
 ATTENTIVE = [n for n in BUILDERS if n != "seq2seq"]
 
 
@@ -85,6 +94,21 @@ def test_padding_does_not_change_a_sentence(name):
     torch.testing.assert_close(full.logits[k, :t], alone.logits[0], atol=1e-5, rtol=1e-4)
     if alone.attention is not None:
         torch.testing.assert_close(full.attention[k, :t, :n], alone.attention[0], atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", list(BUILDERS))
+def test_step_by_step_matches_teacher_forcing(name):
+    """Incremental decoding (the search's path) computes what the teacher-forced forward computes."""
+    b = _batch()
+    m = _model(name)
+    full = m(b.src, b.src_lengths, b.tgt_in, return_attention=True)
+    state = m.encode(b.src, b.src_lengths)
+    for t in range(b.tgt_in.shape[1]):
+        out = m.step(b.tgt_in[:, t], state)
+        state = out.state
+        torch.testing.assert_close(out.logits, full.logits[:, t], atol=1e-5, rtol=1e-4)
+        if full.attention is not None:
+            torch.testing.assert_close(out.attention, full.attention[:, t], atol=1e-6, rtol=1e-5)
 
 
 @pytest.mark.parametrize("name", list(BUILDERS))

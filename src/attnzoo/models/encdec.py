@@ -10,7 +10,7 @@ Shape legend: B batch, S source length, T target length, V target vocabulary, N 
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor, nn
@@ -20,7 +20,7 @@ from attnzoo.nn.decoding import SearchResult, beam_search, greedy_search
 
 __all__ = ["EncoderDecoder", "Seq2SeqOutput", "StepOutput", "generate", "source_mask"]
 
-State = dict[str, Tensor]
+State = dict[str, Any]  # batch-first tensors (or nestings of them, e.g. a key/value cache)
 
 
 class Seq2SeqOutput(NamedTuple):

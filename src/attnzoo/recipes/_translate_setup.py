@@ -78,6 +78,30 @@ for _s in ("dot", "general", "concat"):
     register_variant(f"luong-{_s}")(_luong(_s))
 
 
+@register_variant("transformer")
+def _transformer(cfg, sv: int, tv: int) -> EncoderDecoder:
+    from attnzoo.models.transformer import TransformerSeq2Seq, TransformerSeq2SeqConfig
+
+    c = TransformerSeq2SeqConfig(
+        sv,
+        tv,
+        emb_dim=cfg.emb_dim,
+        num_heads=cfg.tf_heads,
+        num_layers=cfg.tf_layers,
+        hidden_dim=cfg.tf_ff,
+        dropout=cfg.tf_dropout,
+    )
+    return TransformerSeq2Seq(c)
+
+
+def _model_type(name: str) -> tuple[type, type] | None:
+    if name == "TransformerSeq2Seq":  # imported on demand: it needs attnzoo.nn.Transformer
+        from attnzoo.models.transformer import TransformerSeq2Seq, TransformerSeq2SeqConfig
+
+        return TransformerSeq2Seq, TransformerSeq2SeqConfig
+    return MODEL_TYPES.get(name)
+
+
 def build_model(name: str, cfg, src_vocab: int, tgt_vocab: int) -> EncoderDecoder:
     """A fresh model of variant ``name``; a ValueError lists the valid names."""
     if name not in VARIANTS:
