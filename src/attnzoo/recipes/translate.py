@@ -41,7 +41,7 @@ _log = logging.getLogger("attnzoo.recipes.translate")
 class TranslateConfig:
     """Data, model sizes, training and decoding of the ``translate`` recipe (one budget)."""
 
-    variants: tuple[str, ...] = ("seq2seq", "bahdanau", "luong-general")  # models trained side by side
+    variants: tuple[str, ...] = ("seq2seq", "bahdanau", "luong-general", "transformer")  # side by side
     data: str = "fra-eng"  # registered dataset name, or the path of a Tatoeba-style TSV file
     source: str = "en"  # source language column: "en" (English -> French) or "fr" (French -> English)
     n_train: int | None = None  # training pairs drawn at random (None: all)
