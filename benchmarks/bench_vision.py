@@ -121,15 +121,19 @@ def _time(fn, x, grad):
     return time.perf_counter() - t0
 
 
-def bench(name, batch, channels, size, warmup, repeats):
-    """Return (ours_ms, reference_ms, median ratio, ratio of minima) for one registered module."""
+def bench(name, batch, channels, size, warmup, repeats, a_a=False):
+    """Return (ours_ms, reference_ms, median ratio, ratio of minima) for one registered module.
+
+    With ``a_a`` the reference is timed against itself: the spread of that ratio around 1 is the noise
+    floor of the measurement on this machine at this moment.
+    """
     torch.manual_seed(0)
     module = create_attention(name, channels)
     x = torch.randn(batch, channels, size, size, requires_grad=True)
     grad = torch.randn(batch, channels, size, size)
 
     def ours(v):
-        return module(v)
+        return REFERENCES[name](module, v) if a_a else module(v)
 
     def ref(v):
         return REFERENCES[name](module, v)
@@ -166,6 +170,7 @@ def main(argv=None):
     parser.add_argument("--sk-repeats", type=int, default=7, help="repeats for 'sk' (two 3x3 convs: slow)")
     parser.add_argument("--only", nargs="*", choices=list_attention(), default=list_attention())
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own)")
+    parser.add_argument("--no-a-a", action="store_true", help="skip the reference-vs-itself 'se' row")
     args = parser.parse_args(argv)
     if args.threads is not None:
         torch.set_num_threads(args.threads)
@@ -178,6 +183,11 @@ def main(argv=None):
         repeats = args.sk_repeats if name == "sk" else args.repeats
         ours, ref, ratio, ratio_min = bench(name, args.batch, args.channels, args.size, args.warmup, repeats)
         print(f"{name:<8}{ours:>12.2f}{ref:>14.2f}{ratio:>8.2f}{ratio_min:>17.2f}", flush=True)
+    if not args.no_a_a:
+        ours, ref, ratio, ratio_min = bench(
+            "se", args.batch, args.channels, args.size, args.warmup, args.repeats, True
+        )
+        print(f"{'se A/A':<8}{ours:>12.2f}{ref:>14.2f}{ratio:>8.2f}{ratio_min:>17.2f}  (reference vs itself)")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from attnzoo.nn.vision._common import AttentionOutput, _check_input, _check_int, _reduced_channels
+from attnzoo.nn.vision._common import (
+    AttentionOutput,
+    _check_input,
+    _check_int,
+    _global_avg,
+    _reduced_channels,
+)
 from attnzoo.nn.vision.registry import register_attention
 
 __all__ = ["SelectiveKernel"]
@@ -71,7 +77,7 @@ class SelectiveKernel(nn.Module):
         u = feats[0]
         for f in feats[1:]:
             u = u + f
-        z = self.fuse(u.mean((2, 3)))  # (B, d)
+        z = self.fuse(_global_avg(u))  # (B, d)
         a = self.select(z).view(B, len(feats), C).softmax(1)  # (B, M, C)
         out = feats[0] * a[:, 0, :, None, None]
         for m in range(1, len(feats)):
