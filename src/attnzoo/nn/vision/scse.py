@@ -63,7 +63,9 @@ class SpatialSE(nn.Module):
 
 
 def _combine_max(a: Tensor, b: Tensor) -> Tensor:
-    return torch.maximum(a, b)
+    # the values of torch.maximum; at ties the gradient goes to ``a`` instead of being halved (both are
+    # valid subgradients), which makes the backward one select instead of several masked passes
+    return torch.where(a >= b, a, b)
 
 
 def _combine_add(a: Tensor, b: Tensor) -> Tensor:
