@@ -8,10 +8,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["AttentionOutput"]
+__all__ = ["VisionAttentionOutput"]
 
 
-class AttentionOutput(NamedTuple):
+class VisionAttentionOutput(NamedTuple):
     """What a vision attention module returns when called with ``return_attention=True``.
 
     Attributes:

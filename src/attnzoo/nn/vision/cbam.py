@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from attnzoo.nn.vision._common import (
-    AttentionOutput,
+    VisionAttentionOutput,
     _check_input,
     _check_int,
     _global_avg,
@@ -58,7 +58,7 @@ class CBAM(nn.Module):
         self.fc2 = nn.Linear(hidden, channels)
         self.spatial = nn.Conv2d(2, 1, spatial_kernel, padding=spatial_kernel // 2, bias=False)
 
-    def forward(self, x: Tensor, return_attention: bool = False) -> Tensor | AttentionOutput:
+    def forward(self, x: Tensor, return_attention: bool = False) -> Tensor | VisionAttentionOutput:
         """Apply channel then spatial attention; with ``return_attention`` also return both maps."""
         _check_input(x, self.channels, type(self).__name__)
         B, C = x.shape[:2]
@@ -70,7 +70,7 @@ class CBAM(nn.Module):
         desc = torch.cat([x1.mean(1, keepdim=True), x1.max(1, keepdim=True).values], 1)  # (B, 2, H, W)
         ms = torch.sigmoid(self.spatial(desc))  # (B, 1, H, W)
         out = x1 * ms
-        return AttentionOutput(out, {"channel": mc, "spatial": ms}) if return_attention else out
+        return VisionAttentionOutput(out, {"channel": mc, "spatial": ms}) if return_attention else out
 
     def extra_repr(self) -> str:
         return f"channels={self.channels}, hidden={self.fc1.out_features}"
