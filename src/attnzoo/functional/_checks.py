@@ -1,0 +1,74 @@
+"""Argument checks shared by the functional layer: each error names the argument, what was expected and
+what came."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+
+def shape_str(shape: torch.Size | tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(int(s)) for s in shape) + ")"
+
+
+def check_tensor(name: str, x: object, *, min_ndim: int = 0) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if x.ndim < min_ndim:
+        raise ValueError(f"{name} must have at least {min_ndim} dimensions, got shape {shape_str(x.shape)}")
+    return x
+
+
+def check_floating(name: str, x: Tensor) -> None:
+    if not x.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
+
+
+def check_same_dtype(**tensors: Tensor) -> None:
+    items = list(tensors.items())
+    first_name, first = items[0]
+    for name, t in items[1:]:
+        if t.dtype != first.dtype:
+            raise TypeError(
+                f"{name} has dtype {t.dtype} but {first_name} has dtype {first.dtype}; they must match"
+            )
+
+
+def check_qkv(query: Tensor, key: Tensor, value: Tensor) -> torch.Size:
+    """Validate ``query (..., L, E)``, ``key (..., S, E_k)``, ``value (..., S, Ev)``; return the batch shape.
+
+    Batch dimensions of the three must broadcast; key and value must agree exactly on ``S`` and on their
+    batch dimensions (no silent broadcasting of mismatched key/value lengths).
+    """
+    for name, t in (("query", query), ("key", key), ("value", value)):
+        check_tensor(name, t, min_ndim=2)
+        check_floating(name, t)
+    check_same_dtype(query=query, key=key, value=value)
+    if key.shape[:-1] != value.shape[:-1]:
+        raise ValueError(
+            f"key has shape {shape_str(key.shape)} and value has shape {shape_str(value.shape)}: they must "
+            "agree on every dimension but the last (batch dims and the key length S)"
+        )
+    try:
+        return torch.broadcast_shapes(query.shape[:-2], key.shape[:-2])
+    except RuntimeError:
+        raise ValueError(
+            f"query batch dims {shape_str(query.shape[:-2])} do not broadcast with key batch dims "
+            f"{shape_str(key.shape[:-2])}"
+        ) from None
+
+
+def check_same_last_dim(query: Tensor, key: Tensor, score: str) -> None:
+    if query.shape[-1] != key.shape[-1]:
+        raise ValueError(
+            f"the {score!r} score needs query and key of the same last dimension E, got query "
+            f"{shape_str(query.shape)} and key {shape_str(key.shape)}"
+        )
+
+
+def check_positive(name: str, value: float | Tensor) -> None:
+    if isinstance(value, Tensor):
+        if bool((value <= 0).any()):
+            raise ValueError(f"{name} must be > 0, got a tensor with non-positive entries")
+    elif not value > 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")

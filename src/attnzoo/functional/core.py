@@ -1,0 +1,240 @@
+"""The attention recipe: ``score(query, key) -> normalise -> weighted sum of values``.
+
+Shape legend: ``...`` batch dims (e.g. ``B`` or ``B, H``), ``L`` queries, ``S`` keys, ``E`` query/key dim,
+``Ev`` value dim.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+from collections.abc import Callable
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from attnzoo.functional._checks import check_positive, check_qkv, check_same_last_dim
+from attnzoo.functional.masks import validate_mask
+from attnzoo.functional.normalize import SampledWeights, get_normalizer, softmax
+from attnzoo.functional.scores import (
+    ScoreFn,
+    cosine_score,
+    dot_score,
+    gaussian_score,
+    general_score,
+    get_score,
+    scaled_dot_score,
+)
+
+__all__ = ["AttentionOutput", "attention", "attention_weights"]
+
+
+class _AttentionOutputFields(NamedTuple):
+    output: Tensor
+    weights: Tensor | None
+
+
+class AttentionOutput(_AttentionOutputFields):
+    """``(output, weights)``; unpacks as a pair. ``log_prob`` is set by the ``sample`` normaliser.
+
+    Attributes:
+        output: ``(..., L, Ev)``.
+        weights: ``(..., L, S)`` when asked for (before dropout), else None.
+        log_prob: ``(..., L)`` log-probability of the sampled keys (``normalize="sample"``), else None.
+    """
+
+    log_prob: Tensor | None
+
+    def __new__(cls, output: Tensor, weights: Tensor | None = None, log_prob: Tensor | None = None):
+        self = super().__new__(cls, output, weights)
+        self.log_prob = log_prob
+        return self
+
+
+@functools.lru_cache(maxsize=256)
+def _keyword_names(fn: Callable) -> tuple[frozenset[str], bool]:
+    """Keyword parameters a callable accepts beyond its two positional inputs, and whether it has **kw."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return frozenset(), True
+    var_kw = any(p.kind is p.VAR_KEYWORD for p in params)
+    names = frozenset(
+        p.name for p in params[2:] if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "mask"
+    )
+    return names, var_kw
+
+
+def _split_kwargs(kwargs: dict, score_fn: ScoreFn, norm_fn: Callable) -> tuple[dict, dict]:
+    """Route each keyword to the normaliser if it names one of its parameters, else to the score."""
+    norm_names, _ = _keyword_names(norm_fn)
+    score_names, score_var_kw = _keyword_names(score_fn)
+    norm_kw = {k: v for k, v in kwargs.items() if k in norm_names}
+    score_kw = {k: v for k, v in kwargs.items() if k not in norm_names}
+    unknown = [k for k in score_kw if k not in score_names] if not score_var_kw else []
+    if unknown:
+        raise TypeError(
+            f"unexpected keyword argument(s) {', '.join(map(repr, unknown))}: the score accepts "
+            f"{sorted(score_names) or 'none'} and the normaliser accepts {sorted(norm_names) or 'none'}"
+        )
+    return score_kw, norm_kw
+
+
+def attention_weights(
+    query: Tensor,
+    key: Tensor,
+    *,
+    score: str | ScoreFn = "scaled_dot",
+    mask: Tensor | None = None,
+    normalize: str | Callable = "softmax",
+    **kwargs,
+) -> Tensor | SampledWeights:
+    """Scores then normalisation: the attention weights ``(..., L, S)`` without pooling.
+
+    Returns what the normaliser returns (``SampledWeights`` for ``normalize="sample"``).
+    """
+    score_fn, norm_fn = get_score(score), get_normalizer(normalize)
+    score_kw, norm_kw = _split_kwargs(kwargs, score_fn, norm_fn)
+    scores = score_fn(query, key, **score_kw)
+    if mask is not None:
+        validate_mask(mask, scores.shape)
+    return norm_fn(scores, mask, **norm_kw)
+
+
+def attention(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    *,
+    score: str | ScoreFn = "scaled_dot",
+    mask: Tensor | None = None,
+    normalize: str | Callable = "softmax",
+    return_weights: bool = False,
+    dropout_p: float = 0.0,
+    **kwargs,
+) -> AttentionOutput:
+    """Attention: ``output = normalize(score(query, key), mask) @ value``.
+
+    Args:
+        query: ``(..., L, E)``.
+        key: ``(..., S, E)`` (``(..., S, E_k)`` for ``general`` and ``additive``).
+        value: ``(..., S, Ev)``; same batch dims and ``S`` as ``key``.
+        score: a name from :data:`attnzoo.functional.SCORES` (``dot``, ``scaled_dot``, ``cosine``,
+            ``general``, ``additive``, ``gaussian``) or a callable ``score(q, k, **kw) -> (..., L, S)``.
+        mask: bool broadcastable to ``(..., L, S)``, **True = may attend**; or a float tensor added to the
+            scores. A query with no allowed key gets zero weights and a zero output.
+        normalize: ``softmax``, ``hard``, ``topk``, ``threshold``, ``sample``, ``gumbel`` or a callable
+            ``normalize(scores, mask, **kw) -> weights``.
+        return_weights: also return the weights (forces the reference path).
+        dropout_p: dropout on the weights (applied whenever > 0, as in SDPA; pass 0 in eval).
+        **kwargs: routed to the normaliser if they name one of its parameters (``top_k``, ``tau``,
+            ``hard``, ``generator``), else to the score (``scale``, ``temperature``, ``weight``,
+            ``query_proj``, ``key_proj``, ``score_proj``, ``bandwidth``).
+
+    Returns:
+        :class:`AttentionOutput` ``(output (..., L, Ev), weights (..., L, S) or None)``.
+
+    With softmax and no weights asked for, ``dot``, ``scaled_dot``, ``cosine``, ``general`` and ``gaussian``
+    run through :func:`torch.nn.functional.scaled_dot_product_attention` (no ``(L, S)`` matrix in eager
+    PyTorch); otherwise this is equivalent to::
+
+        w = normalize(score(query, key), mask)          # (..., L, S)
+        output = dropout(w, dropout_p) @ value          # (..., L, Ev)
+    """
+    batch = check_qkv(query, key, value)
+    L, S = query.shape[-2], key.shape[-2]
+    if mask is not None:
+        validate_mask(mask, (*batch, L, S))
+        if mask.is_floating_point():
+            mask = mask.to(query.dtype)
+    if not 0.0 <= dropout_p < 1.0:
+        raise ValueError(f"dropout_p must be in [0, 1), got {dropout_p!r}")
+    score_fn, norm_fn = get_score(score), get_normalizer(normalize)
+    score_kw, norm_kw = _split_kwargs(kwargs, score_fn, norm_fn)
+
+    if S == 0:  # nothing to attend to: zero output, empty weights
+        out = query.new_zeros(*batch, L, value.shape[-1]) + 0 * query.sum() + 0 * value.sum()
+        return AttentionOutput(out, query.new_zeros(*batch, L, 0) if return_weights else None)
+
+    if not return_weights and norm_fn is softmax and score_fn in _FAST_PATHS:
+        out = _FAST_PATHS[score_fn](query, key, value, mask, dropout_p, **score_kw)
+        if out is not None:
+            return AttentionOutput(out, None)
+
+    scores = score_fn(query, key, **score_kw)
+    res = norm_fn(scores, mask, **norm_kw)
+    weights, log_prob = (res.weights, res.log_prob) if isinstance(res, SampledWeights) else (res, None)
+    pooled = F.dropout(weights, dropout_p) if dropout_p > 0 else weights
+    return AttentionOutput(pooled @ value, weights if return_weights else None, log_prob)
+
+
+# --- fast paths: each returns the output, or None when it does not apply --------------------------------
+
+
+def _sdpa(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None, dropout_p: float, scale: float) -> Tensor:
+    batch = torch.broadcast_shapes(q.shape[:-2], k.shape[:-2])
+    q = q.expand(*batch, *q.shape[-2:])
+    k = k.expand(*batch, *k.shape[-2:])
+    v = v.expand(*batch, *v.shape[-2:])
+    empty_rows = None
+    if mask is not None:
+        allowed = mask if mask.dtype == torch.bool else mask != float("-inf")
+        row_ok = allowed.any(-1, keepdim=True)
+        if not bool(row_ok.all()):
+            # Some kernels return NaN for a query with no allowed key: let such rows see every key, then
+            # zero their output, so every backend meets the zero-output contract.
+            empty_rows = ~row_ok
+            mask = mask | empty_rows if mask.dtype == torch.bool else mask.masked_fill(empty_rows, 0.0)
+    out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p, scale=scale)
+    return out if empty_rows is None else out.masked_fill(empty_rows, 0.0)
+
+
+def _fast_dot(q, k, v, mask, dropout_p):
+    check_same_last_dim(q, k, "dot")
+    return _sdpa(q, k, v, mask, dropout_p, 1.0)
+
+
+def _fast_scaled_dot(q, k, v, mask, dropout_p, scale=None):
+    check_same_last_dim(q, k, "scaled_dot")
+    return _sdpa(q, k, v, mask, dropout_p, 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale)
+
+
+def _fast_cosine(q, k, v, mask, dropout_p, temperature=1.0, eps=1e-8):
+    check_same_last_dim(q, k, "cosine")
+    check_positive("temperature", temperature)
+    qn = q / q.norm(dim=-1, keepdim=True).clamp_min(eps)
+    kn = k / k.norm(dim=-1, keepdim=True).clamp_min(eps)
+    return _sdpa(qn, kn, v, mask, dropout_p, 1.0 / temperature)
+
+
+def _fast_general(q, k, v, mask, dropout_p, *, weight):
+    general_score(q[..., :0, :], k[..., :0, :], weight=weight)  # validates the weight's shape
+    return _sdpa(q @ weight, k, v, mask, dropout_p, 1.0)
+
+
+def _fast_gaussian(q, k, v, mask, dropout_p, bandwidth=1.0):
+    # -||q-k||^2/(2b^2) = q.k/b^2 - |k|^2/(2b^2) - |q|^2/(2b^2); the last term is constant over keys and
+    # cancels in the softmax, the key norm becomes a float bias (..., 1, S).
+    if isinstance(bandwidth, Tensor):
+        if bandwidth.requires_grad or bandwidth.numel() != 1:
+            return None  # a learned or per-query bandwidth takes the reference path
+        bandwidth = float(bandwidth)
+    check_same_last_dim(q, k, "gaussian")
+    check_positive("bandwidth", bandwidth)
+    inv = 1.0 / (bandwidth * bandwidth)
+    bias = (k * k).sum(-1).unsqueeze(-2) * (-0.5 * inv)  # (..., 1, S)
+    if mask is not None:
+        bias = bias.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else bias + mask
+    return _sdpa(q, k, v, bias, dropout_p, inv)
+
+
+_FAST_PATHS: dict[Callable, Callable] = {
+    dot_score: _fast_dot,
+    scaled_dot_score: _fast_scaled_dot,
+    cosine_score: _fast_cosine,
+    general_score: _fast_general,
+    gaussian_score: _fast_gaussian,
+}
