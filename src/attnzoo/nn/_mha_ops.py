@@ -12,12 +12,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from attnzoo.functional import causal_mask, combine_masks
+
 __all__: list[str] = []
-
-
-def _causal(L: int, S: int, device: torch.device) -> Tensor:
-    """(L, S) bool, True where key j <= i + S - L (aligned to the end, right for a KV cache)."""
-    return torch.ones(L, S, dtype=torch.bool, device=device).tril(S - L)
 
 
 def _check(mask: Tensor, name: str, target: tuple[int, ...]) -> None:
@@ -58,22 +55,11 @@ def merge_masks(
     if is_causal and fused and not masks and L == S:
         return None, True
     if is_causal and L > 1:  # one query at the end sees every key: nothing to mask
-        masks.append(_causal(L, S, ref.device))
-    if not masks:
-        return None, False
-    if all(m.dtype == torch.bool for m in masks):
-        out = masks[0]
-        for m in masks[1:]:
-            out = out & m
-        return out, False
-    out = None
-    for m in masks:
-        if m.dtype == torch.bool:
-            m = torch.zeros(m.shape, dtype=ref.dtype, device=m.device).masked_fill_(~m, float("-inf"))
-        else:
-            m = m.to(ref.dtype)
-        out = m if out is None else out + m
-    return out, False
+        masks.append(causal_mask(L, S, device=ref.device))
+    merged = combine_masks(*masks)
+    if merged is not None and merged.is_floating_point():
+        merged = merged.to(ref.dtype)
+    return merged, False
 
 
 def zero_fully_masked(mask: Tensor) -> tuple[Tensor, Tensor | None]:

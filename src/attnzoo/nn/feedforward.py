@@ -1,4 +1,4 @@
-"""Position-wise feed-forward network (Vaswani et al. 2017, *Attention Is All You Need*, 1706.03762, sec. 3.3).
+"""Position-wise feed-forward network (Vaswani et al. 2017, *Attention Is All You Need*, 1706.03762, 3.3).
 
 ``FFN(x) = max(0, x W_1 + b_1) W_2 + b_2``, applied to each position separately; D=512, d_ff=2048.
 """

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from attnzoo.functional import SCORES, attention
 from attnzoo.nn._mha_ops import (
     check_kv,
     head_mean,
@@ -24,6 +25,7 @@ from attnzoo.nn._mha_ops import (
     needs_grad,
     pack_heads,
     scaled_dot_with_weights,
+    zero_fully_masked,
 )
 
 __all__ = ["KVCache", "MultiHeadAttention", "MultiHeadAttentionOutput", "convert_torch_mask"]
@@ -116,6 +118,8 @@ class MultiHeadAttention(nn.Module):
             raise TypeError(f"score must be a score name or a callable, got {type(score).__name__}")
         if isinstance(score, str):
             _check_score_name(score)
+        if rotary is not None and getattr(rotary, "dim", embed_dim // num_heads) != embed_dim // num_heads:
+            raise ValueError(f"rotary.dim ({rotary.dim}) must equal the head dim ({embed_dim // num_heads})")
         self.embed_dim, self.num_heads, self.head_dim = embed_dim, num_heads, embed_dim // num_heads
         self.kdim, self.vdim = kdim or embed_dim, vdim or embed_dim
         self.dropout = dropout
@@ -196,13 +200,14 @@ class MultiHeadAttention(nn.Module):
         attn_mask, causal_flag = merge_masks(mask, key_padding_mask, is_causal, B, H, L, S, q, fused)
         dropout_p = self.dropout if self.training else 0.0
         if fused:
+            valid = None
+            if attn_mask is not None:  # some SDPA kernels give NaN on rows with no allowed key
+                attn_mask, valid = zero_fully_masked(attn_mask)
             out = F.scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal=causal_flag)
-            weights = None
+            out, weights = out if valid is None else out * valid, None
         elif is_dot:
             out, weights = scaled_dot_with_weights(q, k, v, attn_mask, dropout_p, q_scaled=pack)
         else:
-            from attnzoo.functional import attention
-
             res = attention(
                 q,
                 k,
@@ -219,6 +224,37 @@ class MultiHeadAttention(nn.Module):
             weights = head_mean(weights)  # (B, L, S)
         return MultiHeadAttentionOutput(out, weights, cache)
 
+    def precompute_kv(self, key: Tensor, value: Tensor | None = None) -> KVCache:
+        """Project ``key``/``value`` (e.g. the encoder memory) once into a static cross-attention cache.
+
+        Shape: key (B, S, kdim), value (B, S, vdim) -> ``KVCache`` with (B, H, S, hd) tensors.
+        """
+        value = key if value is None else value
+        if key.dim() != 3:
+            raise ValueError(f"key must be (B, S, {self.kdim}), got {tuple(key.shape)}")
+        k, v = self._project_kv(key, value, key.shape[0], pack=False)
+        return KVCache(k if self.rotary is None else self.rotary(k), v, static=True)
+
+    def _in_proj(self) -> tuple[Tensor, ...]:
+        """(wq, wk, wv, bq, bk, bv), biases None without bias."""
+        W, b = self.in_proj_weight, self.in_proj_bias
+        ws = W.chunk(3) if W is not None else (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight)
+        return (*ws, *((None, None, None) if b is None else b.chunk(3)))
+
+    def _project_kv(self, key: Tensor, value: Tensor, B: int, pack: bool) -> tuple[Tensor, Tensor]:
+        """Keys and values split into heads: (B, H, S, hd) each (bias left out when ``pack``)."""
+        check_kv(key, value, B, self.kdim, self.vdim)
+        D, H, hd = self.embed_dim, self.num_heads, self.head_dim
+        S = key.shape[1]
+        _, wk, wv, _, bk, bv = self._in_proj()
+        if self.in_proj_weight is not None and key is value:  # one (B, S, 2D) matmul
+            b = None if pack or bk is None else self.in_proj_bias[D:]
+            kv = F.linear(key, self.in_proj_weight[D:], b).view(B, S, 2, H, hd)
+            return kv.permute(2, 0, 3, 1, 4).unbind(0)
+        k = F.linear(key, wk, None if pack else bk).view(B, S, H, hd).transpose(1, 2)
+        v = F.linear(value, wv, None if pack else bv).view(B, S, H, hd).transpose(1, 2)
+        return k, v
+
     def _project(
         self, query: Tensor, key: Tensor, value: Tensor, cache: KVCache | None, pack: bool
     ) -> tuple[Tensor, Tensor, Tensor, KVCache | None]:
@@ -229,32 +265,18 @@ class MultiHeadAttention(nn.Module):
         """
         if query.dim() != 3 or query.shape[-1] != self.embed_dim:
             raise ValueError(f"query must be (B, L, {self.embed_dim}), got {tuple(query.shape)}")
-        D, H, hd = self.embed_dim, self.num_heads, self.head_dim
+        H, hd = self.num_heads, self.head_dim
         B, L = query.shape[:2]
         reuse = cache is not None and cache.static and cache.key is not None
-        W, b = self.in_proj_weight, self.in_proj_bias
-        if W is not None:
-            wq, wk, wv = W.chunk(3)
-        else:
-            wq, wk, wv = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
-        bq, bk, bv = (None, None, None) if b is None else b.chunk(3)
-        lb = None if pack else b  # with pack the bias is added later, during the copy
-        if W is not None and not reuse and query is key and key is value:
+        wq, _, _, bq, bk, bv = self._in_proj()
+        if self.in_proj_weight is not None and not reuse and query is key and key is value:
             # one (B, L, 3D) matmul; the per-head views need no copy
-            q, k, v = F.linear(query, W, lb).view(B, L, 3, H, hd).permute(2, 0, 3, 1, 4).unbind(0)
+            b = None if pack else self.in_proj_bias
+            qkv = F.linear(query, self.in_proj_weight, b).view(B, L, 3, H, hd)
+            q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # (B, H, L, hd) each
         else:
-            q = F.linear(query, wq, None if pack else bq).view(B, L, H, hd).transpose(1, 2)  # (B, H, L, hd)
-            if reuse:
-                k, v = cache.key, cache.value
-            else:
-                check_kv(key, value, B, self.kdim, self.vdim)
-                S = key.shape[1]
-                if W is not None and key is value:
-                    kv = F.linear(key, W[D:], None if lb is None else lb[D:])  # (B, S, 2D)
-                    k, v = kv.view(B, S, 2, H, hd).permute(2, 0, 3, 1, 4).unbind(0)
-                else:
-                    k = F.linear(key, wk, None if pack else bk).view(B, S, H, hd).transpose(1, 2)
-                    v = F.linear(value, wv, None if pack else bv).view(B, S, H, hd).transpose(1, 2)
+            q = F.linear(query, wq, None if pack else bq).view(B, L, H, hd).transpose(1, 2)
+            k, v = (cache.key, cache.value) if reuse else self._project_kv(key, value, B, pack)
         if pack:
             q = pack_heads(q, bq, hd**-0.5)
             if not reuse:
@@ -316,9 +338,5 @@ class MultiHeadAttention(nn.Module):
 
 
 def _check_score_name(score: str) -> None:
-    try:
-        from attnzoo.functional import SCORES
-    except ImportError:  # the functional core is not there yet: attention() will check the name
-        return
     if score not in SCORES:
         raise ValueError(f"unknown score {score!r}; valid: {sorted(SCORES)}")
