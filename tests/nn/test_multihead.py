@@ -152,6 +152,22 @@ def test_custom_score_per_head(score):
     assert x.grad is not None and torch.isfinite(x.grad).all()
 
 
+@pytest.mark.parametrize("need_weights", [False, True])
+def test_score_kwargs_reach_the_score(need_weights):
+    torch.manual_seed(0)
+    scaled = MultiHeadAttention(D, H, score="scaled_dot", score_kwargs={"scale": 1.0})
+    dot = MultiHeadAttention(D, H, score="dot")
+    dot.load_state_dict(scaled.state_dict())
+    x = torch.randn(2, 5, D)
+    a, b = scaled(x, need_weights=need_weights), dot(x, need_weights=need_weights)
+    torch.testing.assert_close(a.output, b.output, atol=1e-5, rtol=1e-5)
+    plain = MultiHeadAttention(D, H)
+    plain.load_state_dict(scaled.state_dict())
+    assert not torch.allclose(a.output, plain(x).output, atol=1e-3)  # the kwarg made a difference
+    with pytest.raises(ValueError, match="to_torch"):
+        scaled.to_torch()
+
+
 def test_module_score_is_trained():
     from attnzoo.nn import BilinearScore
 

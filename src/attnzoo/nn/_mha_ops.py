@@ -12,9 +12,27 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from attnzoo.functional import causal_mask, combine_masks
+from attnzoo.functional import SCORES, causal_mask, combine_masks
 
 __all__: list[str] = []
+
+
+def check_args(embed_dim: int, num_heads: int, dropout: float, score, rotary) -> None:
+    """Constructor checks of MultiHeadAttention."""
+    for name, val in (("embed_dim", embed_dim), ("num_heads", num_heads)):
+        if not isinstance(val, int) or val <= 0:
+            raise ValueError(f"{name} must be a positive int, got {val!r}")
+    if embed_dim % num_heads:
+        raise ValueError(f"num_heads ({num_heads}) must divide embed_dim ({embed_dim})")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+    if not (isinstance(score, str) or callable(score)):
+        raise TypeError(f"score must be a score name or a callable, got {type(score).__name__}")
+    if isinstance(score, str) and score not in SCORES:
+        raise ValueError(f"unknown score {score!r}; valid: {sorted(SCORES)}")
+    hd = embed_dim // num_heads
+    if rotary is not None and getattr(rotary, "dim", hd) != hd:
+        raise ValueError(f"rotary.dim ({rotary.dim}) must equal the head dim ({hd})")
 
 
 def _check(mask: Tensor, name: str, target: tuple[int, ...]) -> None:

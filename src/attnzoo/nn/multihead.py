@@ -17,8 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from attnzoo.functional import SCORES, attention
+from attnzoo.functional import attention
 from attnzoo.nn._mha_ops import (
+    check_args,
     check_kv,
     head_mean,
     merge_masks,
@@ -107,19 +108,7 @@ class MultiHeadAttention(nn.Module):
         rotary: nn.Module | None = None,
     ) -> None:
         super().__init__()
-        for name, val in (("embed_dim", embed_dim), ("num_heads", num_heads)):
-            if not isinstance(val, int) or val <= 0:
-                raise ValueError(f"{name} must be a positive int, got {val!r}")
-        if embed_dim % num_heads:
-            raise ValueError(f"num_heads ({num_heads}) must divide embed_dim ({embed_dim})")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
-        if not (isinstance(score, str) or callable(score)):
-            raise TypeError(f"score must be a score name or a callable, got {type(score).__name__}")
-        if isinstance(score, str):
-            _check_score_name(score)
-        if rotary is not None and getattr(rotary, "dim", embed_dim // num_heads) != embed_dim // num_heads:
-            raise ValueError(f"rotary.dim ({rotary.dim}) must equal the head dim ({embed_dim // num_heads})")
+        check_args(embed_dim, num_heads, dropout, score, rotary)
         self.embed_dim, self.num_heads, self.head_dim = embed_dim, num_heads, embed_dim // num_heads
         self.kdim, self.vdim = kdim or embed_dim, vdim or embed_dim
         self.dropout = dropout
@@ -189,7 +178,7 @@ class MultiHeadAttention(nn.Module):
         """
         key = query if key is None else key
         value = key if value is None else value
-        is_dot = self.score == "scaled_dot"
+        is_dot = self.score == "scaled_dot" and not self.score_kwargs  # else attention() applies them
         fused = is_dot and not need_weights
         # without autograd the weights path gets its heads packed contiguous, q pre-scaled (one pass)
         grad = torch.is_grad_enabled() and needs_grad(self, query, key, value)
@@ -319,8 +308,8 @@ class MultiHeadAttention(nn.Module):
 
     def to_torch(self, batch_first: bool = True) -> nn.MultiheadAttention:
         """Build a ``torch.nn.MultiheadAttention`` with the same weights (scaled dot score only)."""
-        if self.score != "scaled_dot" or self.rotary is not None:
-            raise ValueError("to_torch needs score='scaled_dot' and no rotary embedding")
+        if self.score != "scaled_dot" or self.score_kwargs or self.rotary is not None:
+            raise ValueError("to_torch needs score='scaled_dot' without score_kwargs and no rotary embedding")
         ref = self.out_proj.weight
         mod = nn.MultiheadAttention(
             self.embed_dim,
@@ -335,8 +324,3 @@ class MultiHeadAttention(nn.Module):
         )
         mod.load_state_dict(self.state_dict(), strict=True)
         return mod
-
-
-def _check_score_name(score: str) -> None:
-    if score not in SCORES:
-        raise ValueError(f"unknown score {score!r}; valid: {sorted(SCORES)}")
