@@ -154,6 +154,19 @@ def pack_heads(x: Tensor, bias: Tensor | None, scale: float = 1.0) -> Tensor:
     return torch.add(bias.view(H, 1, hd) * scale, x, alpha=scale, out=out)
 
 
+def pack_qkv(qkv: Tensor, bias: Tensor | None, scale: float) -> Tensor:
+    """:func:`pack_heads` for the stacked self-attention projection, q scaled, k and v not: one pass.
+
+    Shape: qkv (3, B, H, L, hd) strided, bias (3 * H * hd,) -> (3, B, H, L, hd) contiguous.
+    """
+    H, hd = qkv.shape[2], qkv.shape[4]
+    out = torch.empty(qkv.shape, dtype=qkv.dtype, device=qkv.device)
+    s = qkv.new_tensor([scale, 1.0, 1.0]).view(3, 1, 1, 1, 1)
+    if bias is None:
+        return torch.mul(qkv, s, out=out)
+    return torch.addcmul(bias.view(3, 1, H, 1, hd) * s, qkv, s, out=out)
+
+
 def check_kv(key: Tensor, value: Tensor, B: int, kdim: int, vdim: int) -> None:
     if key.dim() != 3 or key.shape[0] != B or key.shape[-1] != kdim:
         raise ValueError(f"key must be ({B}, S, {kdim}), got {tuple(key.shape)}")

@@ -25,6 +25,7 @@ from attnzoo.nn._mha_ops import (
     merge_masks,
     needs_grad,
     pack_heads,
+    pack_qkv,
     scaled_dot_with_weights,
     zero_fully_masked,
 )
@@ -258,15 +259,18 @@ class MultiHeadAttention(nn.Module):
         B, L = query.shape[:2]
         reuse = cache is not None and cache.static and cache.key is not None
         wq, _, _, bq, bk, bv = self._in_proj()
-        if self.in_proj_weight is not None and not reuse and query is key and key is value:
+        stacked = self.in_proj_weight is not None and not reuse and query is key and key is value
+        if stacked:
             # one (B, L, 3D) matmul; the per-head views need no copy
             b = None if pack else self.in_proj_bias
-            qkv = F.linear(query, self.in_proj_weight, b).view(B, L, 3, H, hd)
-            q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # (B, H, L, hd) each
+            qkv = F.linear(query, self.in_proj_weight, b).view(B, L, 3, H, hd).permute(2, 0, 3, 1, 4)
+            if pack:
+                qkv = pack_qkv(qkv, self.in_proj_bias, hd**-0.5)
+            q, k, v = qkv.unbind(0)  # (B, H, L, hd) each
         else:
             q = F.linear(query, wq, None if pack else bq).view(B, L, H, hd).transpose(1, 2)
             k, v = (cache.key, cache.value) if reuse else self._project_kv(key, value, B, pack)
-        if pack:
+        if pack and not stacked:
             q = pack_heads(q, bq, hd**-0.5)
             if not reuse:
                 k, v = pack_heads(k, bk), pack_heads(v, bv)
