@@ -36,7 +36,7 @@ def test_sinusoidal_module_adds_the_table_at_an_offset():
 
 
 def test_learned_module_adds_trained_rows():
-    enc = LearnedPositionalEncoding(10, 6)
+    enc = LearnedPositionalEncoding(6, max_len=10)
     x = torch.randn(2, 3, 6)
     torch.testing.assert_close(enc(x, offset=2), x + enc.embedding.weight[2:5])
     enc(x).sum().backward()

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from attnzoo.functional import SCORES, causal_mask, combine_masks
+from attnzoo.functional import SCORES, causal_mask, combine_masks, mask_to_bias
 
 __all__: list[str] = []
 
@@ -113,13 +113,22 @@ def scaled_dot_with_weights(
     if not q_scaled:
         q = q * (1.0 / math.sqrt(hd))
     q3, k3, v3 = q.reshape(B * H, L, hd), k.reshape(B * H, S, hd), v.reshape(B * H, S, hd)
-    scores = torch.bmm(q3, k3.transpose(1, 2)).view(B, H, L, S)
-    # in place on the bmm output is safe for autograd: bmm's backward does not need its output
-    if mask is not None and mask.dtype == torch.bool:
-        scores = scores.masked_fill_(~mask, float("-inf"))
-    elif mask is not None:
-        scores = scores.add_(mask)
-    if torch.is_grad_enabled() and scores.requires_grad:
+    grad = torch.is_grad_enabled() and (q.requires_grad or k.requires_grad)
+    if mask is not None and mask.dtype == torch.bool and grad:
+        # an added bias has a free backward; masked_fill's costs a pass over the (B, H, L, S) gradient
+        mask = mask_to_bias(mask, q.dtype)
+    if mask is not None and mask.is_floating_point() and all(d == 1 for d in mask.shape[:-2]):
+        # the same (L, S) bias for every batch row and head: add it inside the matmul
+        scores = torch.baddbmm(mask.reshape(mask.shape[-2:]), q3, k3.transpose(1, 2)).view(B, H, L, S)
+    else:
+        scores = torch.bmm(q3, k3.transpose(1, 2)).view(B, H, L, S)
+        if mask is not None and grad:  # out of place: in place on a view would cost autograd copies
+            scores = scores + mask
+        elif mask is not None and mask.dtype == torch.bool:
+            scores.masked_fill_(~mask, float("-inf"))
+        elif mask is not None:
+            scores.add_(mask)
+    if grad:
         weights = torch.softmax(scores, dim=-1)
         weights = weights if valid is None else weights * valid
     else:

@@ -78,7 +78,7 @@ class LearnedPositionalEncoding(nn.Module):
     Shape: x (B, L, D) -> (B, L, D); ``offset`` is the position of x's first token.
     """
 
-    def __init__(self, max_len: int, d_model: int, *, dropout: float = 0.0):
+    def __init__(self, d_model: int, max_len: int = 5000, *, dropout: float = 0.0):
         super().__init__()
         self.max_len = max_len
         self.embedding = nn.Embedding(max_len, d_model)

@@ -23,6 +23,8 @@ __all__ = ["Transformer", "TransformerOutput"]
 
 
 class TransformerOutput(NamedTuple):
+    """Logits and, when asked, every layer's attention maps."""
+
     logits: Tensor  # (B, L, V)
     encoder_weights: tuple[Tensor, ...] | None
     decoder_self_weights: tuple[Tensor, ...] | None
@@ -79,7 +81,7 @@ class Transformer(nn.Module):
         if positional == "sinusoidal":
             self.positional = SinusoidalPositionalEncoding(d_model, max_len)
         elif positional == "learned":
-            self.positional = LearnedPositionalEncoding(max_len, d_model)
+            self.positional = LearnedPositionalEncoding(d_model, max_len)
         elif positional == "rotary":
             self.positional, rotary = None, RotaryEmbedding(d_model // num_heads)
         else:

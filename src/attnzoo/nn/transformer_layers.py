@@ -29,6 +29,8 @@ __all__ = [
 
 
 class EncoderLayerOutput(NamedTuple):
+    """What :class:`TransformerEncoderLayer` returns."""
+
     output: Tensor  # (B, L, D)
     weights: Tensor | None  # self-attention (B, H, L, L) or (B, L, L); None unless asked
     cache: KVCache | None  # updated self-attention cache when one was passed
@@ -42,6 +44,8 @@ class DecoderLayerCache(NamedTuple):
 
 
 class DecoderLayerOutput(NamedTuple):
+    """What :class:`TransformerDecoderLayer` returns."""
+
     output: Tensor  # (B, L, D)
     self_weights: Tensor | None  # (B, H, L, L) or averaged (B, L, L)
     cross_weights: Tensor | None  # (B, H, L, S) or averaged (B, L, S)

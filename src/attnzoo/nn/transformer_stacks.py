@@ -18,12 +18,16 @@ __all__ = ["DecoderOutput", "EncoderOutput", "TransformerDecoder", "TransformerE
 
 
 class EncoderOutput(NamedTuple):
+    """What :class:`TransformerEncoder` returns: one weights/cache entry per layer."""
+
     output: Tensor  # (B, S, D)
     weights: tuple[Tensor, ...] | None  # one self-attention map per layer, (B, H, S, S) or (B, S, S)
     cache: tuple[KVCache, ...] | None  # per-layer self-attention caches (decoder-only use)
 
 
 class DecoderOutput(NamedTuple):
+    """What :class:`TransformerDecoder` returns: one weights/cache entry per layer."""
+
     output: Tensor  # (B, L, D) (logits (B, L, V) from Transformer.decode)
     self_weights: tuple[Tensor, ...] | None  # per layer, (B, H, L, L) or (B, L, L)
     cross_weights: tuple[Tensor, ...] | None  # per layer, (B, H, L, S) or (B, L, S)
