@@ -122,3 +122,24 @@ def test_bad_arguments():
         greedy_search(markov_step(table), None, bos=1, eos=0, max_len=3)
     with pytest.raises(ValueError, match="log_probs of shape"):
         greedy_search(lambda t, s: (table[t][:, None], s), torch.zeros(2), bos=1, eos=0, max_len=3)
+
+
+def test_recurrent_decoder_with_a_dict_state():
+    torch.manual_seed(0)
+    V, Hd = 7, 12
+    emb, cell, out = torch.nn.Embedding(V, Hd), torch.nn.GRUCell(2 * Hd, Hd), torch.nn.Linear(Hd, V)
+
+    def step(tokens, state):  # a tiny RNN decoder that reads a fixed per-row context vector
+        h = cell(torch.cat([emb(tokens), state["context"]], -1), state["h"])
+        return torch.log_softmax(out(h), -1), {"h": h, "context": state["context"]}
+
+    state = {"h": torch.zeros(3, Hd), "context": torch.randn(3, Hd)}
+    g = greedy_search(step, state, bos=1, eos=EOS, max_len=8)
+    b1 = beam_search(step, state, bos=1, eos=EOS, beam_size=1, max_len=8)
+    assert torch.equal(g.tokens, b1.tokens)
+    b3 = beam_search(step, state, bos=1, eos=EOS, beam_size=3, max_len=8)
+    assert b3.tokens.shape[0] == 3 and torch.all(b3.lengths >= 1)
+    # rows are independent: decoding row 2 alone gives the same hypothesis
+    alone = beam_search(step, {k: v[2:] for k, v in state.items()}, bos=1, eos=EOS, beam_size=3, max_len=8)
+    n = int(alone.lengths[0])
+    assert torch.equal(alone.tokens[0, :n], b3.tokens[2, :n])

@@ -169,13 +169,15 @@ class MultiHeadAttention(nn.Module):
             key_padding_mask: (B, S), bool True = real token (the opposite of torch's), or float added.
             is_causal: query i may attend key j only when j <= i + S - L (aligned to the end, so it stays
                 right with a cache); combined with the masks.
-            need_weights: also return the attention weights (materialises them).
+            need_weights: also return the attention weights (materialises them). They are the softmax
+                before dropout (torch returns them after dropout; the two agree in eval mode).
             average_weights: average the returned weights over heads, as torch does.
             cache: a :class:`KVCache` for incremental decoding; the updated one is returned.
 
         Returns:
             ``MultiHeadAttentionOutput(output (B, L, D), weights, cache)``. A query whose keys are all
-            masked gets zero weights and a zero attention output (before ``out_proj``), never NaN.
+            masked gets zero weights and a zero attention output (before ``out_proj``), never NaN
+            (torch gives NaN there). Inputs must be batched (3-D).
         """
         key = query if key is None else key
         value = key if value is None else value
