@@ -71,6 +71,8 @@ def test_decoder_layer_from_torch(norm_first, train):
     a = ref(y, mem, tgt_mask=causal, tgt_is_causal=True, memory_key_padding_mask=mkpm)
     b = ours(y, mem, tgt_is_causal=True, memory_key_padding_mask=convert_torch_mask(mkpm)).output
     torch.testing.assert_close(b, a, atol=1e-5, rtol=1e-5)
+    default = ours(y, mem, memory_key_padding_mask=convert_torch_mask(mkpm)).output  # causal by default
+    torch.testing.assert_close(default, b)
 
 
 def test_stacks_from_torch():

@@ -228,7 +228,7 @@ class TransformerDecoderLayer(_Layer):
         *,
         tgt_mask: Tensor | None = None,
         tgt_key_padding_mask: Tensor | None = None,
-        tgt_is_causal: bool = False,
+        tgt_is_causal: bool = True,
         memory_mask: Tensor | None = None,
         memory_key_padding_mask: Tensor | None = None,
         need_weights: bool = False,
@@ -238,9 +238,10 @@ class TransformerDecoderLayer(_Layer):
         """x (B, L, D), memory (B, S, D) -> ``DecoderLayerOutput(output, self_w, cross_w, cache)``.
 
         Masks (True = may attend): ``tgt_mask`` (L, L)-broadcastable, ``tgt_key_padding_mask`` (B, L),
-        ``memory_mask`` (L, S)-broadcastable, ``memory_key_padding_mask`` (B, S). ``tgt_is_causal`` hides
-        later target positions. With ``cache`` (a :class:`DecoderLayerCache`) x holds only the new
-        positions, and ``memory`` may be None once the cross-attention cache is filled.
+        ``memory_mask`` (L, S)-broadcastable, ``memory_key_padding_mask`` (B, S). ``tgt_is_causal`` (on
+        by default, unlike torch) hides later target positions. With ``cache`` (a
+        :class:`DecoderLayerCache`) x holds only the new positions, and ``memory`` may be None once the
+        cross-attention cache is filled.
         """
         sc, cc = (None, None) if cache is None else cache
         h = self.norm1(x) if self.norm_first else x

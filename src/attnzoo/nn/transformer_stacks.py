@@ -130,7 +130,7 @@ class TransformerDecoder(nn.Module):
         average_weights: bool = True,
         cache: tuple[DecoderLayerCache, ...] | None = None,
     ) -> DecoderOutput:
-        """x (B, L, D), memory (B, S, D) -> ``DecoderOutput``; causal by default (``tgt_is_causal``)."""
+        """x (B, L, D), memory (B, S, D) -> ``DecoderOutput``; causal unless ``tgt_is_causal=False``."""
         _check_cache(cache, len(self.layers))
         sw, cw, caches = [], [], []
         for i, layer in enumerate(self.layers):
