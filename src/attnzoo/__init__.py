@@ -6,6 +6,7 @@ Layers (imports go one way): ``functional <- nn <- models <- recipes <- cli``; `
 
 from attnzoo import data, functional, nn, train, viz
 from attnzoo.functional import AttentionOutput, attention, nadaraya_watson
+from attnzoo.nn.vision import create_attention, list_attention
 
 __version__ = "0.1.0"
 
@@ -13,8 +14,10 @@ __all__ = [
     "AttentionOutput",
     "__version__",
     "attention",
+    "create_attention",
     "data",
     "functional",
+    "list_attention",
     "nadaraya_watson",
     "nn",
     "train",

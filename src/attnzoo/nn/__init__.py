@@ -1,6 +1,58 @@
 """``attnzoo.nn``: attention modules built only on :mod:`attnzoo.functional`."""
 
 from attnzoo.nn.attention import AdditiveScore, Attention, BilinearScore
+from attnzoo.nn.decoding import SearchResult, beam_search, greedy_search, length_penalty, reorder_state
+from attnzoo.nn.feedforward import ACTIVATIONS, PositionwiseFeedForward, register_activation
+from attnzoo.nn.multihead import KVCache, MultiHeadAttention, MultiHeadAttentionOutput, convert_torch_mask
 from attnzoo.nn.pooling import NadarayaWatson
+from attnzoo.nn.positional import (
+    LearnedPositionalEncoding,
+    RotaryEmbedding,
+    SinusoidalPositionalEncoding,
+    alibi_bias,
+    alibi_slopes,
+    sinusoidal_encoding,
+)
+from attnzoo.nn.transformer import Transformer, TransformerOutput
+from attnzoo.nn.transformer_layers import (
+    DecoderLayerCache,
+    DecoderLayerOutput,
+    EncoderLayerOutput,
+    TransformerDecoderLayer,
+    TransformerEncoderLayer,
+)
+from attnzoo.nn.transformer_stacks import DecoderOutput, EncoderOutput, TransformerDecoder, TransformerEncoder
 
 __all__ = ["AdditiveScore", "Attention", "BilinearScore", "NadarayaWatson"]
+# Transformer family (issue 4)
+__all__ += [
+    "ACTIVATIONS",
+    "DecoderLayerCache",
+    "DecoderLayerOutput",
+    "DecoderOutput",
+    "EncoderLayerOutput",
+    "EncoderOutput",
+    "KVCache",
+    "LearnedPositionalEncoding",
+    "MultiHeadAttention",
+    "MultiHeadAttentionOutput",
+    "PositionwiseFeedForward",
+    "RotaryEmbedding",
+    "SearchResult",
+    "SinusoidalPositionalEncoding",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
+    "TransformerOutput",
+    "alibi_bias",
+    "alibi_slopes",
+    "beam_search",
+    "convert_torch_mask",
+    "greedy_search",
+    "length_penalty",
+    "register_activation",
+    "reorder_state",
+    "sinusoidal_encoding",
+]

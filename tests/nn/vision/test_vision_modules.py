@@ -8,12 +8,12 @@ import torch.nn.functional as F
 
 from attnzoo.nn.vision import (
     CBAM,
-    AttentionOutput,
     ChannelSpatialSE,
     CoordinateAttention,
     EfficientChannelAttention,
     SelectiveKernel,
     SqueezeExcite,
+    VisionAttentionOutput,
     create_attention,
     eca_kernel_size,
     list_attention,
@@ -83,7 +83,7 @@ def test_shapes_and_attention_ranges(name, channels):
     out = module(x)
     assert isinstance(out, torch.Tensor) and out.shape == x.shape
     res = module(x, return_attention=True)
-    assert isinstance(res, AttentionOutput)
+    assert isinstance(res, VisionAttentionOutput)
     assert res.output.shape == x.shape
     assert set(res.attention) == KEYS[name]
     for key, att in res.attention.items():

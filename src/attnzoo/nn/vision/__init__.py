@@ -1,14 +1,14 @@
 """attnzoo.nn.vision: attention inside CNNs, one mechanism a file, built by name from one registry.
 
 Every module takes ``channels`` first, maps a (B, C, H, W) tensor to the same shape, and returns its
-attention when called with ``return_attention=True`` (an :class:`AttentionOutput`), never storing it.
+attention when called with ``return_attention=True`` (an :class:`VisionAttentionOutput`), never storing it.
 
 >>> from attnzoo.nn.vision import create_attention, list_attention
 >>> list_attention()
 ['cbam', 'coord', 'cse', 'eca', 'scse', 'se', 'sk', 'sse']
 """
 
-from attnzoo.nn.vision._common import AttentionOutput
+from attnzoo.nn.vision._common import VisionAttentionOutput
 from attnzoo.nn.vision.cbam import CBAM
 from attnzoo.nn.vision.coord import CoordinateAttention
 from attnzoo.nn.vision.eca import EfficientChannelAttention, eca_kernel_size
@@ -20,7 +20,6 @@ from attnzoo.nn.vision.sk import SelectiveKernel
 __all__ = [
     "CBAM",
     "COMBINE_RULES",
-    "AttentionOutput",
     "ChannelSE",
     "ChannelSpatialSE",
     "CoordinateAttention",
@@ -28,6 +27,7 @@ __all__ = [
     "SelectiveKernel",
     "SpatialSE",
     "SqueezeExcite",
+    "VisionAttentionOutput",
     "create_attention",
     "eca_kernel_size",
     "list_attention",

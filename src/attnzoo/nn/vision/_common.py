@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["AttentionOutput"]
+__all__ = ["VisionAttentionOutput"]
 
 
-class AttentionOutput(NamedTuple):
+class VisionAttentionOutput(NamedTuple):
     """What a vision attention module returns when called with ``return_attention=True``.
 
     Attributes:
@@ -24,6 +25,16 @@ class AttentionOutput(NamedTuple):
 
     output: Tensor
     attention: dict[str, Tensor]
+
+
+def _global_avg(x: Tensor) -> Tensor:
+    """Mean over H, W: (B, C, H, W) -> (B, C)."""
+    return F.adaptive_avg_pool2d(x, 1).flatten(1)
+
+
+def _global_max(x: Tensor) -> Tensor:
+    """Max over H, W: (B, C, H, W) -> (B, C); its backward scatters into the argmax (``amax`` masks all x)."""
+    return F.max_pool2d(x, x.shape[2:]).flatten(1)
 
 
 def _check_int(name: str, value: object, minimum: int = 1) -> int:

@@ -6,7 +6,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from attnzoo.nn.vision._common import AttentionOutput, _check_input, _check_int, _reduced_channels
+from attnzoo.nn.vision._common import (
+    VisionAttentionOutput,
+    _check_input,
+    _check_int,
+    _global_avg,
+    _global_max,
+    _reduced_channels,
+)
 from attnzoo.nn.vision.registry import register_attention
 
 __all__ = ["CBAM"]
@@ -51,19 +58,19 @@ class CBAM(nn.Module):
         self.fc2 = nn.Linear(hidden, channels)
         self.spatial = nn.Conv2d(2, 1, spatial_kernel, padding=spatial_kernel // 2, bias=False)
 
-    def forward(self, x: Tensor, return_attention: bool = False) -> Tensor | AttentionOutput:
+    def forward(self, x: Tensor, return_attention: bool = False) -> Tensor | VisionAttentionOutput:
         """Apply channel then spatial attention; with ``return_attention`` also return both maps."""
         _check_input(x, self.channels, type(self).__name__)
         B, C = x.shape[:2]
-        # max with indices (not amax): its backward scatters into the argmax instead of masking all of x
-        pooled = torch.cat([x.mean((2, 3)), F.adaptive_max_pool2d(x, 1).view(B, C)])  # (2B, C): avg; max
+        pooled = torch.cat([_global_avg(x), _global_max(x)])  # (2B, C): avg rows, then max rows
         logits = self.fc2(F.relu(self.fc1(pooled)))  # (2B, C), one pass through the shared MLP
         mc = torch.sigmoid(logits[:B] + logits[B:]).view(B, C, 1, 1)  # (B, C, 1, 1)
         x1 = x * mc
+        # max with indices (not amax): its backward scatters into the argmax instead of masking all of x1
         desc = torch.cat([x1.mean(1, keepdim=True), x1.max(1, keepdim=True).values], 1)  # (B, 2, H, W)
         ms = torch.sigmoid(self.spatial(desc))  # (B, 1, H, W)
         out = x1 * ms
-        return AttentionOutput(out, {"channel": mc, "spatial": ms}) if return_attention else out
+        return VisionAttentionOutput(out, {"channel": mc, "spatial": ms}) if return_attention else out
 
     def extra_repr(self) -> str:
         return f"channels={self.channels}, hidden={self.fc1.out_features}"

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from attnzoo.nn.vision._common import AttentionOutput, _check_input, _reduced_channels
+from attnzoo.nn.vision._common import VisionAttentionOutput, _check_input, _reduced_channels
 from attnzoo.nn.vision.registry import register_attention
 
 __all__ = ["CoordinateAttention"]
@@ -43,7 +43,7 @@ class CoordinateAttention(nn.Module):
         self.conv_h = nn.Conv2d(d, channels, 1)
         self.conv_w = nn.Conv2d(d, channels, 1)
 
-    def forward(self, x: Tensor, return_attention: bool = False) -> Tensor | AttentionOutput:
+    def forward(self, x: Tensor, return_attention: bool = False) -> Tensor | VisionAttentionOutput:
         """Gate ``x`` by row and column; with ``return_attention`` also return both gates."""
         _check_input(x, self.channels, type(self).__name__)
         H, W = x.shape[2:]
@@ -54,7 +54,7 @@ class CoordinateAttention(nn.Module):
         g_h = torch.sigmoid(self.conv_h(f_h))  # (B, C, H, 1)
         g_w = torch.sigmoid(self.conv_w(f_w)).transpose(2, 3)  # (B, C, 1, W)
         out = x * g_h * g_w
-        return AttentionOutput(out, {"height": g_h, "width": g_w}) if return_attention else out
+        return VisionAttentionOutput(out, {"height": g_h, "width": g_w}) if return_attention else out
 
     def extra_repr(self) -> str:
         return f"channels={self.channels}, d={self.conv1.out_channels}"

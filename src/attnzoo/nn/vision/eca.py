@@ -7,7 +7,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from attnzoo.nn.vision._common import AttentionOutput, _check_input, _check_int
+from attnzoo.nn.vision._common import VisionAttentionOutput, _check_input, _check_int, _global_avg
 from attnzoo.nn.vision.registry import register_attention
 
 __all__ = ["EfficientChannelAttention", "eca_kernel_size"]
@@ -57,14 +57,14 @@ class EfficientChannelAttention(nn.Module):
         self.kernel_size = kernel_size
         self.conv = nn.Conv1d(1, 1, kernel_size, padding=(kernel_size - 1) // 2, bias=False)
 
-    def forward(self, x: Tensor, return_attention: bool = False) -> Tensor | AttentionOutput:
+    def forward(self, x: Tensor, return_attention: bool = False) -> Tensor | VisionAttentionOutput:
         """Recalibrate the channels of ``x``; with ``return_attention`` also return the gates."""
         _check_input(x, self.channels, type(self).__name__)
         B, C = x.shape[:2]
-        z = x.mean((2, 3)).unsqueeze(1)  # (B, 1, C)
+        z = _global_avg(x).unsqueeze(1)  # (B, 1, C)
         s = torch.sigmoid(self.conv(z)).view(B, C, 1, 1)  # each channel sees its k neighbours
         out = x * s
-        return AttentionOutput(out, {"channel": s}) if return_attention else out
+        return VisionAttentionOutput(out, {"channel": s}) if return_attention else out
 
     def extra_repr(self) -> str:
         return f"channels={self.channels}, kernel_size={self.kernel_size}"

@@ -48,7 +48,7 @@ def create_attention(name: str, channels: int, **kwargs: object) -> nn.Module:
 
     Returns:
         The module; ``module(x)`` gives a tensor shaped like ``x``, ``module(x, return_attention=True)`` an
-        :class:`~attnzoo.nn.vision.AttentionOutput`.
+        :class:`~attnzoo.nn.vision.VisionAttentionOutput`.
     """
     if name not in _ATTENTION:
         raise ValueError(f"unknown attention {name!r}; valid names: {', '.join(list_attention())}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from attnzoo.nn.vision._common import AttentionOutput, _check_input, _check_int
+from attnzoo.nn.vision._common import VisionAttentionOutput, _check_input, _check_int
 from attnzoo.nn.vision.registry import register_attention
 from attnzoo.nn.vision.se import SqueezeExcite
 
@@ -54,16 +54,18 @@ class SpatialSE(nn.Module):
     def _gate(self, x: Tensor) -> Tensor:
         return torch.sigmoid(self.conv(x))  # (B, 1, H, W)
 
-    def forward(self, x: Tensor, return_attention: bool = False) -> Tensor | AttentionOutput:
+    def forward(self, x: Tensor, return_attention: bool = False) -> Tensor | VisionAttentionOutput:
         """Recalibrate the pixels of ``x``; with ``return_attention`` also return the map."""
         _check_input(x, self.channels, type(self).__name__)
         q = self._gate(x)
         out = x * q
-        return AttentionOutput(out, {"spatial": q}) if return_attention else out
+        return VisionAttentionOutput(out, {"spatial": q}) if return_attention else out
 
 
 def _combine_max(a: Tensor, b: Tensor) -> Tensor:
-    return torch.maximum(a, b)
+    # the values of torch.maximum; at ties the gradient goes to ``a`` instead of being halved (both are
+    # valid subgradients), which makes the backward one select instead of several masked passes
+    return torch.where(a >= b, a, b)
 
 
 def _combine_add(a: Tensor, b: Tensor) -> Tensor:
@@ -114,13 +116,13 @@ class ChannelSpatialSE(nn.Module):
         self.cse = ChannelSE(channels, reduction=reduction, min_channels=min_channels)
         self.sse = SpatialSE(channels)
 
-    def forward(self, x: Tensor, return_attention: bool = False) -> Tensor | AttentionOutput:
+    def forward(self, x: Tensor, return_attention: bool = False) -> Tensor | VisionAttentionOutput:
         """Merge channel and spatial recalibration; with ``return_attention`` also return both gates."""
         _check_input(x, self.channels, type(self).__name__)
         s = self.cse._gate(x)
         q = self.sse._gate(x)
         out = COMBINE_RULES[self.combine](x * s, x * q)
-        return AttentionOutput(out, {"channel": s, "spatial": q}) if return_attention else out
+        return VisionAttentionOutput(out, {"channel": s, "spatial": q}) if return_attention else out
 
     def extra_repr(self) -> str:
         return f"channels={self.channels}, combine={self.combine!r}"

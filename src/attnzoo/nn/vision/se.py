@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from attnzoo.nn.vision._common import AttentionOutput, _check_input, _reduced_channels
+from attnzoo.nn.vision._common import VisionAttentionOutput, _check_input, _global_avg, _reduced_channels
 from attnzoo.nn.vision.registry import register_attention
 
 __all__ = ["SqueezeExcite"]
@@ -45,15 +45,15 @@ class SqueezeExcite(nn.Module):
 
     def _gate(self, x: Tensor) -> Tensor:
         B, C = x.shape[:2]
-        z = x.mean((2, 3))  # (B, C) squeeze
+        z = _global_avg(x)  # (B, C) squeeze
         return torch.sigmoid(self.fc2(torch.relu(self.fc1(z)))).view(B, C, 1, 1)  # (B, C, 1, 1)
 
-    def forward(self, x: Tensor, return_attention: bool = False) -> Tensor | AttentionOutput:
+    def forward(self, x: Tensor, return_attention: bool = False) -> Tensor | VisionAttentionOutput:
         """Recalibrate the channels of ``x``; with ``return_attention`` also return the gates."""
         _check_input(x, self.channels, type(self).__name__)
         s = self._gate(x)
         out = x * s
-        return AttentionOutput(out, {"channel": s}) if return_attention else out
+        return VisionAttentionOutput(out, {"channel": s}) if return_attention else out
 
     def extra_repr(self) -> str:
         return f"channels={self.channels}, hidden={self.fc1.out_features}"

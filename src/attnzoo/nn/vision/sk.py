@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from attnzoo.nn.vision._common import AttentionOutput, _check_input, _check_int, _reduced_channels
+from attnzoo.nn.vision._common import (
+    VisionAttentionOutput,
+    _check_input,
+    _check_int,
+    _global_avg,
+    _reduced_channels,
+)
 from attnzoo.nn.vision.registry import register_attention
 
 __all__ = ["SelectiveKernel"]
@@ -60,7 +66,7 @@ class SelectiveKernel(nn.Module):
         )  # z = relu(BN(W s))
         self.select = nn.Linear(d, branches * channels, bias=False)  # the A_m stacked: (M * C, d)
 
-    def forward(self, x: Tensor, return_attention: bool = False) -> Tensor | AttentionOutput:
+    def forward(self, x: Tensor, return_attention: bool = False) -> Tensor | VisionAttentionOutput:
         """Mix the branches by their attention; with ``return_attention`` also return the weights."""
         who = type(self).__name__
         _check_input(x, self.channels, who)
@@ -71,12 +77,12 @@ class SelectiveKernel(nn.Module):
         u = feats[0]
         for f in feats[1:]:
             u = u + f
-        z = self.fuse(u.mean((2, 3)))  # (B, d)
+        z = self.fuse(_global_avg(u))  # (B, d)
         a = self.select(z).view(B, len(feats), C).softmax(1)  # (B, M, C)
         out = feats[0] * a[:, 0, :, None, None]
         for m in range(1, len(feats)):
             out = out + feats[m] * a[:, m, :, None, None]
-        return AttentionOutput(out, {"branch": a}) if return_attention else out
+        return VisionAttentionOutput(out, {"branch": a}) if return_attention else out
 
     def extra_repr(self) -> str:
         return f"channels={self.channels}, d={self.select.in_features}"

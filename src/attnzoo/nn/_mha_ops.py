@@ -1,0 +1,183 @@
+"""Multi-head attention internals: merge masks, guard fully masked rows, scaled dot with weights.
+
+Convention (attnzoo, as SDPA): bool ``True`` = may attend; a float mask is added to the scores.
+Shapes: B batch, H heads, L query length, S key length.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from attnzoo.functional import SCORES, causal_mask, combine_masks, mask_to_bias
+
+__all__: list[str] = []
+
+
+def check_args(embed_dim: int, num_heads: int, dropout: float, score, rotary) -> None:
+    """Constructor checks of MultiHeadAttention."""
+    for name, val in (("embed_dim", embed_dim), ("num_heads", num_heads)):
+        if not isinstance(val, int) or val <= 0:
+            raise ValueError(f"{name} must be a positive int, got {val!r}")
+    if embed_dim % num_heads:
+        raise ValueError(f"num_heads ({num_heads}) must divide embed_dim ({embed_dim})")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+    if not (isinstance(score, str) or callable(score)):
+        raise TypeError(f"score must be a score name or a callable, got {type(score).__name__}")
+    if isinstance(score, str) and score not in SCORES:
+        raise ValueError(f"unknown score {score!r}; valid: {sorted(SCORES)}")
+    hd = embed_dim // num_heads
+    if rotary is not None and getattr(rotary, "dim", hd) != hd:
+        raise ValueError(f"rotary.dim ({rotary.dim}) must equal the head dim ({hd})")
+
+
+def _check(mask: Tensor, name: str, target: tuple[int, ...]) -> None:
+    if not isinstance(mask, Tensor):
+        raise TypeError(f"{name} must be a Tensor, got {type(mask).__name__}")
+    if mask.dtype != torch.bool and not mask.is_floating_point():
+        raise TypeError(f"{name} must be bool (True = may attend) or float (added), got {mask.dtype}")
+    try:
+        ok = mask.dim() <= len(target) and torch.broadcast_shapes(mask.shape, target) == target
+    except RuntimeError:
+        ok = False
+    if not ok:
+        raise ValueError(f"{name} has shape {tuple(mask.shape)}, not broadcastable to {target}")
+
+
+def merge_masks(
+    mask: Tensor | None,
+    key_padding_mask: Tensor | None,
+    is_causal: bool,
+    B: int,
+    H: int,
+    L: int,
+    S: int,
+    ref: Tensor,
+    fused: bool,
+) -> tuple[Tensor | None, bool]:
+    """One mask broadcastable to (B, H, L, S), or None, and whether SDPA's ``is_causal`` flag can stand
+    in for the causal mask (only on the fused path, with no other mask and L == S)."""
+    masks = []
+    if mask is not None:
+        _check(mask, "mask", (B, H, L, S))
+        masks.append(mask)
+    if key_padding_mask is not None:
+        _check(key_padding_mask, "key_padding_mask", (B, S))
+        if key_padding_mask.shape != (B, S):
+            raise ValueError(f"key_padding_mask must be ({B}, {S}), got {tuple(key_padding_mask.shape)}")
+        masks.append(key_padding_mask[:, None, None, :])  # (B, 1, 1, S)
+    if is_causal and fused and not masks and L == S:
+        return None, True
+    if is_causal and L > 1:  # one query at the end sees every key: nothing to mask
+        masks.append(causal_mask(L, S, device=ref.device))
+    merged = combine_masks(*masks)
+    if merged is not None and merged.is_floating_point():
+        merged = merged.to(ref.dtype)
+    return merged, False
+
+
+def zero_fully_masked(mask: Tensor) -> tuple[Tensor, Tensor | None]:
+    """Open the rows where every key is masked (so softmax stays finite) and return which rows are real.
+
+    Returns ``(mask, valid)``; ``valid`` (..., L, 1) is None when no row is fully masked, otherwise the
+    caller multiplies the weights by it so those rows get zero weights, zero output and zero gradient.
+    """
+    valid = mask.any(-1, keepdim=True) if mask.dtype == torch.bool else (mask > float("-inf")).any(-1, True)
+    if bool(valid.all()):
+        return mask, None
+    if mask.dtype == torch.bool:
+        return mask | ~valid, valid
+    return mask.masked_fill(~valid, 0.0), valid
+
+
+def scaled_dot_with_weights(
+    q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None, dropout_p: float, q_scaled: bool = False
+) -> tuple[Tensor, Tensor]:
+    """``softmax(q k^T / sqrt(hd) + mask) v`` keeping the weights; the same numbers as SDPA's math path.
+
+    Without autograd the scores are masked and normalised in place (one (B, H, L, S) buffer, as torch's
+    native multi-head attention does); with autograd out-of-place ops keep the graph. ``q_scaled`` says
+    q already carries the 1/sqrt(hd) factor.
+
+    Shape: q (B, H, L, hd), k (B, H, S, hd), v (B, H, S, hd) -> (B, H, L, hd), weights (B, H, L, S).
+    """
+    B, H, L, hd = q.shape
+    S = k.shape[-2]
+    valid = None
+    if mask is not None:
+        mask, valid = zero_fully_masked(mask)
+    if not q_scaled:
+        q = q * (1.0 / math.sqrt(hd))
+    q3, k3, v3 = q.reshape(B * H, L, hd), k.reshape(B * H, S, hd), v.reshape(B * H, S, hd)
+    grad = torch.is_grad_enabled() and (q.requires_grad or k.requires_grad)
+    if mask is not None and mask.dtype == torch.bool and grad:
+        # an added bias has a free backward; masked_fill's costs a pass over the (B, H, L, S) gradient
+        mask = mask_to_bias(mask, q.dtype)
+    if mask is not None and mask.is_floating_point() and all(d == 1 for d in mask.shape[:-2]):
+        # the same (L, S) bias for every batch row and head: add it inside the matmul
+        scores = torch.baddbmm(mask.reshape(mask.shape[-2:]), q3, k3.transpose(1, 2)).view(B, H, L, S)
+    else:
+        scores = torch.bmm(q3, k3.transpose(1, 2)).view(B, H, L, S)
+        if mask is not None and grad:  # out of place: in place on a view would cost autograd copies
+            scores = scores + mask
+        elif mask is not None and mask.dtype == torch.bool:
+            scores.masked_fill_(~mask, float("-inf"))
+        elif mask is not None:
+            scores.add_(mask)
+    if grad:
+        weights = torch.softmax(scores, dim=-1)
+        weights = weights if valid is None else weights * valid
+    else:
+        weights = torch.softmax(scores, dim=-1, out=scores)
+        weights = weights if valid is None else weights.mul_(valid)
+    attended = F.dropout(weights, dropout_p) if dropout_p > 0 else weights
+    out = torch.bmm(attended.view(B * H, L, S), v3).view(B, H, L, hd)
+    return out, weights
+
+
+def needs_grad(module: nn.Module, *tensors: Tensor) -> bool:
+    return any(t.requires_grad for t in tensors) or any(p.requires_grad for p in module.parameters())
+
+
+def head_mean(weights: Tensor) -> Tensor:
+    """Average over heads as one (1 x H) @ (H x L*S) product per batch: a single pass, about 3x faster on
+    CPU than ``mean(dim=1)`` (reduce, zero-fill, divide). Shape: (B, H, L, S) -> (B, L, S)."""
+    B, H, L, S = weights.shape
+    avg = torch.full((1, 1, H), 1.0 / H, dtype=weights.dtype, device=weights.device).expand(B, 1, H)
+    return torch.bmm(avg, weights.reshape(B, H, L * S)).view(B, L, S)
+
+
+def pack_heads(x: Tensor, bias: Tensor | None, scale: float = 1.0) -> Tensor:
+    """``(x + bias) * scale`` written contiguous: one pass instead of bias, scale and layout copies.
+
+    Shape: x (B, H, N, hd) strided, bias (H * hd,) -> (B, H, N, hd) contiguous.
+    """
+    out = torch.empty(x.shape, dtype=x.dtype, device=x.device)
+    if bias is None:
+        return torch.mul(x, scale, out=out)
+    H, hd = x.shape[1], x.shape[3]
+    return torch.add(bias.view(H, 1, hd) * scale, x, alpha=scale, out=out)
+
+
+def pack_qkv(qkv: Tensor, bias: Tensor | None, scale: float) -> Tensor:
+    """:func:`pack_heads` for the stacked self-attention projection, q scaled, k and v not: one pass.
+
+    Shape: qkv (3, B, H, L, hd) strided, bias (3 * H * hd,) -> (3, B, H, L, hd) contiguous.
+    """
+    H, hd = qkv.shape[2], qkv.shape[4]
+    out = torch.empty(qkv.shape, dtype=qkv.dtype, device=qkv.device)
+    s = qkv.new_tensor([scale, 1.0, 1.0]).view(3, 1, 1, 1, 1)
+    if bias is None:
+        return torch.mul(qkv, s, out=out)
+    return torch.addcmul(bias.view(3, 1, H, 1, hd) * s, qkv, s, out=out)
+
+
+def check_kv(key: Tensor, value: Tensor, B: int, kdim: int, vdim: int) -> None:
+    if key.dim() != 3 or key.shape[0] != B or key.shape[-1] != kdim:
+        raise ValueError(f"key must be ({B}, S, {kdim}), got {tuple(key.shape)}")
+    if value.dim() != 3 or value.shape[:2] != key.shape[:2] or value.shape[-1] != vdim:
+        raise ValueError(f"value must be ({B}, {key.shape[1]}, {vdim}), got {tuple(value.shape)}")
