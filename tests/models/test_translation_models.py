@@ -37,15 +37,6 @@ if TransformerSeq2Seq is not None:
 ATTENTIVE = [n for n in BUILDERS if n != "seq2seq"]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models: threads only add synchronisation (and stall on a busy shared CPU)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _batch(seed=0):
     g = torch.Generator().manual_seed(seed)
     src = [torch.randint(4, V, (n,), generator=g).tolist() for n in (6, 3, 1, 4)]

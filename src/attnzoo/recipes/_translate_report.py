@@ -147,6 +147,11 @@ def _curves(rep, results: dict, viz) -> None:
         rep.add_figure(fig, caption=f"{label} after every round of training.", name=key.replace("/", "-"))
 
 
+def _short(words: list[str], n: int = 18) -> list[str]:
+    """Tick labels cut to ``n`` characters (an undertrained model can emit one very long 'word')."""
+    return [w if len(w) <= n else w[: n - 1] + "…" for w in words]
+
+
 def _alignments(rep, results: dict, viz) -> None:
     for name, r in results.items():
         if all(a is None for a in r["alignments"]):
@@ -154,8 +159,8 @@ def _alignments(rep, results: dict, viz) -> None:
         for (src, hyp), a in zip(r["examples"], r["alignments"], strict=True):
             fig = viz.attention_heatmap(
                 a.weights,
-                row_labels=a.target_words,
-                col_labels=a.source_words,
+                row_labels=_short(a.target_words),
+                col_labels=_short(a.source_words),
                 annotate=len(a.source_words) <= 12,
                 title=name,
                 xlabel="source words",
