@@ -4,8 +4,19 @@ Layers (imports go one way): ``functional <- nn <- models <- recipes <- cli``; `
 ``viz`` know nothing of particular models.
 """
 
-from attnzoo import functional, nn
+from attnzoo import data, functional, nn, train, viz
+from attnzoo.functional import AttentionOutput, attention, nadaraya_watson
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "functional", "nn"]
+__all__ = [
+    "AttentionOutput",
+    "__version__",
+    "attention",
+    "data",
+    "functional",
+    "nadaraya_watson",
+    "nn",
+    "train",
+    "viz",
+]

@@ -88,7 +88,7 @@ def _one_seed(seed: int, cfg: NWConfig, out_dir: Path, resume: bool) -> dict:
 
     def step_fn(m, batch):
         (idx,) = batch
-        loss = ((m(idx) - ytr[idx]) ** 2).mean() / 2
+        loss = ((m(idx) - ytr[idx]) ** 2).sum()  # summed, as in the book (its lr 0.5 assumes it)
         return loss, {}
 
     def eval_fn(m):
@@ -168,9 +168,18 @@ def run(
         "learned_w": [float(ws.mean()), float(ws.std(ddof=1))],
     }
 
+    rep = viz.Report(
+        "Nadaraya-Watson attention pooling", command=recipe_command("nw-regression", budget, seed, overrides)
+    )
+    rep.add_text(__doc__.split("\n\n", 1)[1].replace("\n", " "))
+    rep.add_table(
+        table,
+        caption=f"Test MSE against the noise-free function, mean +- std over {cfg.seeds} seeds. "
+        f"Learned w = {ws.mean():.2f} +- {ws.std(ddof=1):.2f} (bandwidth 1/w).",
+    )
     r0, d0 = runs[0], runs[0]["data"]
     fits = {"truth": truth(d0["x_test"]).numpy(), **{n: r0["pred"][n].numpy() for n in names}}
-    viz.fit_plot(
+    fig = viz.fit_plot(
         d0["x_train"].numpy(),
         d0["y_train"].numpy(),
         fits,
@@ -179,56 +188,40 @@ def run(
         title=f"Fits (seed {seed})",
         xlabel="x",
         ylabel="y",
-        path=out / "fit.png",
     )
-    for n in names:
-        viz.attention_heatmap(
-            r0["weights"][n].numpy(),
-            title=f"{n}: attention of each test query over the training inputs",
-            xlabel="training inputs (sorted x)",
-            ylabel="test queries (x = 0 ... 4.9)",
-            path=out / f"attention_{n}.png",
-        )
+    rep.add_figure(fig, "Training points, the true function and the three fits (first seed).", name="fit")
+    fig = viz.heatmap_grid(
+        np.stack([r0["weights"][n].numpy() for n in names]),
+        titles=names,
+        suptitle="Attention of each test query (rows, x = 0 ... 4.9) over the training inputs (columns)",
+        share_scale=False,
+        panel_size=3.4,
+    )
+    rep.add_figure(
+        fig, "Attention weights, test queries x training inputs, for each pooling.", name="attention"
+    )
+
     hs, sweep = _sweep(cfg, runs)
-    m, s = sweep.mean(0), sweep.std(0, ddof=1)
-    viz.line_plot(
+    m, sd = sweep.mean(0), sweep.std(0, ddof=1)
+    summary["sweep_best_bandwidth"] = float(hs[m.argmin()])
+    summary["sweep_best_mse"] = float(m.min())
+    learned = (1 / ws, np.array([r["mse"]["parametric"] for r in runs]))
+    fig = viz.line_plot(
         hs,
         {"non-parametric test MSE": m},
-        bands={"+- 1 std over seeds": (m - s, m + s)},
-        points={
-            "learned bandwidth 1/w (parametric)": (1 / ws, np.array([r["mse"]["parametric"] for r in runs]))
-        },
+        bands={"+- 1 std over seeds": (m - sd, m + sd)},
+        points={"parametric: learned bandwidth 1/w": learned},
         logx=True,
         logy=True,
         xlabel="kernel bandwidth h",
         ylabel="test MSE vs noise-free f",
         title="Kernel width sweep",
-        path=out / "sweep.png",
-    )
-    summary["sweep_best_bandwidth"] = float(hs[m.argmin()])
-    summary["sweep_best_mse"] = float(m.min())
-
-    rep = viz.Report(
-        "Nadaraya-Watson attention pooling", command=recipe_command("nw-regression", budget, seed, overrides)
-    )
-    rep.add_text(__doc__.split("\n\n")[0].replace("\n", " "))
-    rep.add_table(
-        [{k: (f"{v:.4f}" if isinstance(v, float) else v) for k, v in row.items()} for row in table],
-        caption=f"Test MSE against the noise-free function, mean +- std over {cfg.seeds} seeds. "
-        f"Learned w = {ws.mean():.2f} +- {ws.std(ddof=1):.2f} (bandwidth 1/w).",
     )
     rep.add_figure(
-        out / "fit.png", caption="Training points, the true function and the three fits (first seed)."
-    )
-    for n in names:
-        rep.add_figure(
-            out / f"attention_{n}.png",
-            caption=f"{n} pooling: attention weights, test queries x training inputs.",
-        )
-    rep.add_figure(
-        out / "sweep.png",
-        caption="Non-parametric test MSE against the kernel bandwidth; dots: the "
-        "bandwidths the parametric model learned.",
+        fig,
+        "Non-parametric test MSE against the kernel bandwidth; dots: the bandwidths the "
+        "parametric model learned, with their test MSE.",
+        name="sweep",
     )
     rep.write(out)
     (out / "summary.json").write_text(json.dumps(summary, indent=2))

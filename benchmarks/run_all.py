@@ -1,0 +1,54 @@
+"""Run every benchmark and write docs/benchmarks.md (machine, versions, command, tables).
+
+    python benchmarks/run_all.py [--quick] [--only core mha vision bahdanau]
+
+Each benchmark module exposes ``main(quick: bool) -> str`` returning a markdown section; the anchors run in
+the same process, interleaved with attnzoo, and ratios are medians (see harness.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from harness import ROOT, machine_line
+
+SUITES = {"core": "bench_core", "mha": "bench_mha", "vision": "bench_vision", "bahdanau": "bench_bahdanau"}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats (a smoke check)")
+    p.add_argument("--only", nargs="*", choices=list(SUITES), default=list(SUITES))
+    p.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
+    args = p.parse_args()
+    command = "python benchmarks/run_all.py" + (" --quick" if args.quick else "")
+    if args.only != list(SUITES):
+        command += " --only " + " ".join(args.only)
+    sections = []
+    for name in args.only:
+        t0 = time.perf_counter()
+        print(f"== {name}", flush=True)
+        sections.append(importlib.import_module(SUITES[name]).main(args.quick))
+        print(f"   {time.perf_counter() - t0:.0f} s", flush=True)
+    head = (
+        "# Benchmarks\n\n"
+        f"Command: `{command}`  \nMachine: {machine_line()}  \n"
+        f"Date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC}\n\n"
+        "Every figure is a ratio of medians measured in one process, attnzoo and its anchor interleaved after "
+        "warm-up (ratio < 1: attnzoo is faster). Peak memory is the growth of the peak resident set size "
+        "(`ru_maxrss`) of a fresh subprocess per case, measured after its inputs are built.\n"
+    )
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(head + "\n\n".join(sections) + "\n")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
