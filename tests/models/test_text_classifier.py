@@ -140,9 +140,4 @@ def test_a_tiny_set_is_learned_exactly(pooling):
         loss.backward()
         opt.step()
     m.eval()
-    out = m(tokens, lengths, return_weights=True)
-    assert (out.logits.argmax(1) == labels).all()
-    if pooling == "attention":  # the decisive word draws attention (its neighbours' states also know it)
-        on_word = out.weights[torch.arange(n), where]
-        assert on_word.mean() > 2 * (1 / lengths.float()).mean()
-        assert (out.weights.argmax(1) == where).float().mean() >= 0.75
+    assert (m(tokens, lengths).logits.argmax(1) == labels).all()

@@ -45,6 +45,9 @@ class TextClassifierConfig:
     num_classes: int = 2  # C: softmax classes (the example's single sigmoid unit is the C=2 case)
     pooling: str = "attention"  # "attention" (HAN word attention), or the baselines "mean", "last"
     padding_idx: int = 0  # the <pad> id: its embedding is zero and gets no gradient
+    # Embeddings start U(-a, a). The TF1 example used a = 1 and PyTorch's default is N(0, 1); such large
+    # vectors saturate the GRU's gates, and on MR sentences a = 0.1 trains markedly faster and better.
+    embed_init: float = 0.1
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "embed_dim", "hidden_size", "attention_dim", "num_classes"):
@@ -57,6 +60,8 @@ class TextClassifierConfig:
             raise ValueError(f"TextClassifierConfig.dropout must be in [0, 1), got {self.dropout!r}")
         if self.pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {self.pooling!r}; valid: {', '.join(sorted(POOLINGS))}")
+        if not self.embed_init > 0:
+            raise ValueError(f"TextClassifierConfig.embed_init must be > 0, got {self.embed_init!r}")
         if not 0 <= self.padding_idx < self.vocab_size:
             raise ValueError(f"padding_idx must be in [0, {self.vocab_size}), got {self.padding_idx}")
 
@@ -110,6 +115,9 @@ class TextClassifier(nn.Module):
         super().__init__()
         self.config = config = config or TextClassifierConfig()
         self.embedding = nn.Embedding(config.vocab_size, config.embed_dim, padding_idx=config.padding_idx)
+        with torch.no_grad():
+            self.embedding.weight.uniform_(-config.embed_init, config.embed_init)
+            self.embedding.weight[config.padding_idx] = 0
         self.gru = nn.GRU(config.embed_dim, config.hidden_size, batch_first=True, bidirectional=True)
         D = 2 * config.hidden_size
         self.attention = WordAttention(D, config.attention_dim) if config.pooling == "attention" else None

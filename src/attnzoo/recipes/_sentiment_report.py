@@ -11,7 +11,38 @@ import numpy as np
 
 from attnzoo.data.text import UNK_ID, TextDataset, Vocab
 
-__all__ = ["pick_examples", "top_attended_words", "write_report"]
+__all__ = ["pick_examples", "results_table", "top_attended_words", "write_report"]
+
+
+def results_table(results: dict[str, list[dict]], lr: dict) -> list[dict]:
+    """One row per model: test accuracy mean and std over seeds, validation accuracy, per-seed values."""
+    table = []
+    for name, runs in results.items():
+        acc = np.array([r["test"] for r in runs])
+        kind = " (HAN word attention)" if name == "attention" else " pooling"
+        table.append(
+            {
+                "model": f"bi-GRU + {name}{kind}",
+                "test acc": float(acc.mean()),
+                "std": float(acc.std(ddof=1)) if len(acc) > 1 else 0.0,
+                "valid acc": float(np.mean([r["valid"] for r in runs])),
+                "runs": len(runs),
+                "per seed": ", ".join(f"{a:.4f}" for a in acc),
+                "seconds/run": float(np.mean([r["seconds"] for r in runs])),
+            }
+        )
+    table.append(
+        {
+            "model": f"TF-IDF 1-2 grams + logistic regression (C={lr['C']:g})",
+            "test acc": lr["test"],
+            "std": 0.0,
+            "valid acc": lr["valid"],
+            "runs": 1,
+            "per seed": "deterministic",
+            "seconds/run": lr["seconds"],
+        }
+    )
+    return table
 
 
 def pick_examples(correct: list[bool], n: int, lengths: list[int], seed: int = 0) -> list[int]:
@@ -77,13 +108,13 @@ def write_report(
     test: list,
     vocab: Vocab,
     ev: dict,
-    labels: list[str],
     seed: int,
 ) -> Path:
     """Build and write ``out/index.html``."""
     from attnzoo import viz
     from attnzoo.recipes import sentiment
 
+    labels = corpus["labels"]
     rep = viz.Report("Sentiment: bi-GRU + word attention vs baselines", command=command)
     rep.add_text(sentiment.__doc__.split("\n\n")[0].replace("\n", " "))
     rep.add_text(

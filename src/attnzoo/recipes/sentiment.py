@@ -21,12 +21,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from attnzoo.data.text import TextDataset, Vocab, pad_collate, tokenize
+from attnzoo.data.text import UNK_ID, TextDataset, Vocab, pad_collate, tokenize
+from attnzoo.functional import lengths_to_mask
 from attnzoo.models.text_classifier import TextClassifier, TextClassifierConfig
 from attnzoo.recipes import register_recipe
 from attnzoo.recipes._common import budget_config, parse_overrides_into, recipe_command
 from attnzoo.recipes._sentiment_io import DATA_SOURCES, Explanation, explain, load_corpus, save_bundle
-from attnzoo.recipes._sentiment_report import write_report
+from attnzoo.recipes._sentiment_report import results_table, write_report
 from attnzoo.train import TrainConfig, Trainer, load_weights, seed_everything
 
 __all__ = ["BUDGETS", "DATA_SOURCES", "Explanation", "SentimentConfig", "explain", "run"]
@@ -44,6 +45,8 @@ class SentimentConfig:
     hidden_size: int = 150  # GRU state per direction
     attention_dim: int = 50  # size of the word attention's hidden layer and context vector
     dropout: float = 0.2  # on the pooled vector (keep-probability 0.8)
+    embed_init: float = 0.1  # embeddings start U(-a, a) (see TextClassifierConfig.embed_init)
+    word_dropout: float = 0.0  # in training, each real token becomes <unk> with this probability
     batch_size: int = 256  # reviews per optimizer step
     epochs: int = 3  # passes over the training set; the best epoch on the validation set is kept
     lr: float = 1e-3  # Adam learning rate
@@ -110,6 +113,7 @@ def _train(
         hidden_size=cfg.hidden_size,
         attention_dim=cfg.attention_dim,
         dropout=cfg.dropout,
+        embed_init=cfg.embed_init,
         num_classes=n_classes,
         pooling=pooling,
     )
@@ -117,6 +121,9 @@ def _train(
 
     def step_fn(m, batch):
         tokens, lengths, labels = batch
+        if cfg.word_dropout > 0:  # word dropout (Iyyer et al. 2015): the global RNG, which resume restores
+            real = lengths_to_mask(lengths, tokens.shape[1])
+            tokens = tokens.masked_fill((torch.rand(tokens.shape) < cfg.word_dropout) & real, UNK_ID)
         logits = m(tokens, lengths).logits
         loss = F.cross_entropy(logits, labels)
         return loss, {"acc": float((logits.argmax(1) == labels).float().mean())}
@@ -216,96 +223,50 @@ def run(
     valid, test = _subset(corpus["valid"], cfg.max_eval), _subset(corpus["test"], cfg.max_eval)
     n_classes = max(label for _, label in corpus["train"] + corpus["test"]) + 1
     vocab = Vocab.build((tokenize(t) for t, _ in train), max_size=cfg.vocab_size)
-    sets = {
-        "vocab": vocab,
-        **{
-            k: TextDataset(v, vocab, cfg.max_len)
-            for k, v in (("train", train), ("valid", valid), ("test", test))
-        },
-    }
-    log.info(
-        "sentiment on %s: %d train / %d valid / %d test, vocabulary %d",
-        data,
-        len(train),
-        len(valid),
-        len(test),
-        len(vocab),
-    )
+    sets = {"vocab": vocab, "train": TextDataset(train, vocab, cfg.max_len)}
+    sets.update(valid=TextDataset(valid, vocab, cfg.max_len), test=TextDataset(test, vocab, cfg.max_len))
+    sizes = {"train": len(train), "valid": len(valid), "test": len(test), "vocab": len(vocab)}
+    log.info("sentiment on %s: %s", data, sizes)
 
-    results: dict[str, list[dict]] = {p: [] for p in POOLINGS}
-    kept = None  # (valid acc, model, test eval) of the attention seed shown in the report and saved
-    for pooling in POOLINGS:
-        for s in range(seed, seed + cfg.seeds):
+    threads = torch.get_num_threads()  # the trainer sets num_threads process-wide; put it back after
+    try:
+        results: dict[str, list[dict]] = {p: [] for p in POOLINGS}
+        kept = None  # (valid acc, model, test eval, seed) of the attention run shown and saved
+        for pooling, s in ((p, s) for p in POOLINGS for s in range(seed, seed + cfg.seeds)):
             t0 = time.perf_counter()
             model, history = _train(pooling, s, cfg, n_classes, sets, out / "train", resume)
             ev = _evaluate(model, sets["test"], weights=pooling == "attention")
-            val = max(r["eval/acc"] for r in history if "eval/acc" in r)
+            curve = [r.get("eval/acc") for r in history]
+            val = max(v for v in curve if v is not None)
+            run_time = time.perf_counter() - t0
             results[pooling].append(
-                {
-                    "seed": s,
-                    "valid": val,
-                    "test": ev["acc"],
-                    "seconds": time.perf_counter() - t0,
-                    "curve": [r.get("eval/acc") for r in history],
-                }
+                {"seed": s, "valid": val, "test": ev["acc"], "seconds": run_time, "curve": curve}
             )
             if pooling == "attention" and (kept is None or val > kept[0]):
                 kept = (val, model, ev, s)
+    finally:
+        torch.set_num_threads(threads)
     t0 = time.perf_counter()
     lr = _tfidf(train, valid, test)
     lr["seconds"] = time.perf_counter() - t0
 
-    table = []
-    for name, rows in results.items():
-        acc = np.array([r["test"] for r in rows])
-        table.append(
-            {
-                "model": f"bi-GRU + {name}"
-                + (" (HAN word attention)" if name == "attention" else " pooling"),
-                "test acc": float(acc.mean()),
-                "std": float(acc.std(ddof=1)) if len(acc) > 1 else 0.0,
-                "valid acc": float(np.mean([r["valid"] for r in rows])),
-                "runs": len(rows),
-                "per seed": ", ".join(f"{a:.4f}" for a in acc),
-                "seconds/run": float(np.mean([r["seconds"] for r in rows])),
-            }
-        )
-    table.append(
-        {
-            "model": f"TF-IDF 1-2 grams + logistic regression (C={lr['C']})",
-            "test acc": lr["test"],
-            "std": 0.0,
-            "valid acc": lr["valid"],
-            "runs": 1,
-            "per seed": "deterministic",
-            "seconds/run": lr["seconds"],
-        }
-    )
+    table = results_table(results, lr)
     summary = {
         "recipe": "sentiment",
         "budget": budget,
         "data": data,
-        "sizes": {"train": len(train), "valid": len(valid), "test": len(test), "vocab": len(vocab)},
+        "sizes": sizes,
         "test_acc": {row["model"]: [round(row["test acc"], 4), round(row["std"], 4)] for row in table},
         "attention_matches_baselines": bool(table[0]["test acc"] >= max(r["test acc"] for r in table[1:])),
         "config": asdict(cfg),
     }
-    labels = corpus["labels"]
     _, model, ev, kept_seed = kept
-    save_bundle(
-        out / "model.safetensors",
-        model,
-        vocab,
-        labels,
-        cfg.max_len,
-        {"data": data, "budget": budget, "seed": kept_seed, "test_acc": ev["acc"]},
-    )
-    command = recipe_command(
-        "sentiment", budget, seed, {"data": data, **({"data_dir": data_dir} if data_dir else {}), **overrides}
-    )
+    info = {"data": data, "budget": budget, "seed": kept_seed, "test_acc": ev["acc"]}
+    save_bundle(out / "model.safetensors", model, vocab, corpus["labels"], cfg.max_len, info)
+    args = {"data": data, **({"data_dir": str(data_dir)} if data_dir else {}), **overrides}
     write_report(
         out,
-        command=command,
+        command=recipe_command("sentiment", budget, seed, args),
         corpus=corpus,
         cfg=cfg,
         table=table,
@@ -313,7 +274,6 @@ def run(
         test=test,
         vocab=vocab,
         ev=ev,
-        labels=labels,
         seed=kept_seed,
     )
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
