@@ -64,6 +64,10 @@ def test_tiny_run_compares_every_model_and_writes_a_report(tiny_run):
     assert "TF-IDF" in page and "mean pooling" in page and "last pooling" in page
     assert page.count('class="attnzoo-words"') == TINY["examples"]
     assert json.loads((out / "summary.json").read_text())["data"] == "csv"
+    diag = summary["attention"]
+    assert 0 < diag["normalised entropy (1 = uniform)"] <= 1 and diag["max weight / uniform share"] >= 1
+    assert diag["reviews"] == summary["sizes"]["test"]  # every fixture review has 5+ words
+    assert "does it point at words that matter" in page
 
 
 def test_explain_with_the_runs_checkpoint(tiny_run, tmp_path):

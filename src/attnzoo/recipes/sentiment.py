@@ -27,7 +27,7 @@ from attnzoo.models.text_classifier import TextClassifier, TextClassifierConfig
 from attnzoo.recipes import register_recipe
 from attnzoo.recipes._common import budget_config, parse_overrides_into, recipe_command
 from attnzoo.recipes._sentiment_io import DATA_SOURCES, Explanation, explain, load_corpus, save_bundle
-from attnzoo.recipes._sentiment_report import results_table, write_report
+from attnzoo.recipes._sentiment_report import attention_diagnostics, results_table, write_report
 from attnzoo.train import TrainConfig, Trainer, load_weights, seed_everything
 
 __all__ = ["BUDGETS", "DATA_SOURCES", "Explanation", "SentimentConfig", "explain", "run"]
@@ -72,7 +72,7 @@ BUDGETS = {
         max_train=2000,
         max_eval=500,
     ),
-    "full": SentimentConfig(epochs=8),
+    "full": SentimentConfig(),  # the TF1 example's hyper-parameters, 3 seeds
 }
 
 POOLINGS = ("attention", "mean", "last")
@@ -261,6 +261,8 @@ def run(
         "config": asdict(cfg),
     }
     _, model, ev, kept_seed = kept
+    diag = attention_diagnostics(model, sets["test"], ev["weights"], seed=kept_seed)
+    summary["attention"] = {k: round(v, 4) if isinstance(v, float) else v for k, v in diag.items()}
     info = {"data": data, "budget": budget, "seed": kept_seed, "test_acc": ev["acc"]}
     save_bundle(out / "model.safetensors", model, vocab, corpus["labels"], cfg.max_len, info)
     args = {"data": data, **({"data_dir": str(data_dir)} if data_dir else {}), **overrides}
@@ -274,6 +276,7 @@ def run(
         test=test,
         vocab=vocab,
         ev=ev,
+        diag=diag,
         seed=kept_seed,
     )
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
