@@ -1,0 +1,148 @@
+"""The translate recipe: scores, word alignments, a tiny end-to-end run on a synthetic Tatoeba-style file."""
+
+import json
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from attnzoo.recipes._translate_eval import align, bleu_by_length, corpus_scores
+from attnzoo.recipes._translate_setup import Translation, load_model
+from attnzoo.recipes.translate import BUDGETS, VARIANTS, run, translate_sentence
+
+NAMES = ["Tom", "Mary", "John", "Alice"]
+VERBS = [("sees", "voit"), ("likes", "aime"), ("chases", "poursuit"), ("helps", "aide")]
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def test_corpus_scores_perfect_and_multi_reference():
+    hyps = ["le chat dort .", "il pleut ."]
+    assert corpus_scores(hyps, [[h] for h in hyps])["bleu"] == pytest.approx(100.0)
+    one = corpus_scores(hyps, [["le chien dort ."], ["il pleut ."]])
+    many = corpus_scores(hyps, [["le chien dort .", "le chat dort ."], ["il pleut ."]])
+    assert many["bleu"] == pytest.approx(100.0) and one["bleu"] < 100.0
+    assert many["bleu_1ref"] < 100.0  # each (hypothesis, reference) pair scored alone
+
+
+def test_bleu_by_length_buckets():
+    sources = ["a b", "a b c d e f g", "a " * 25]
+    rows = bleu_by_length(sources, ["x", "y", "z"], [["x"], ["y"], ["w"]])
+    assert [r["n"] for r in rows] == [1, 1, 0, 0, 1]
+    assert rows[0]["bleu"] == pytest.approx(0.0) or rows[0]["bleu"] >= 0  # 1-word segments: BLEU defined
+    assert np.isnan(rows[2]["bleu"])
+
+
+def _write_tsv(path, n=600, seed=0):
+    rng = random.Random(seed)
+    lines = []
+    for _ in range(n):
+        a, b = rng.sample(NAMES, 2)
+        en, fr = rng.choice(VERBS)
+        lines.append(f"{a} {en} {b}.\t{a} {fr} {b}.\tCC-BY 2.0 (France)")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+TINY = dict(
+    variants=("seq2seq", "bahdanau"),
+    n_train=None,
+    n_valid_bleu=20,
+    n_valid_loss=50,
+    n_test=20,
+    vocab_size=40,
+    emb_dim=16,
+    hidden_dim=16,
+    epochs=1,
+    rounds_per_epoch=2,
+    batch_size=16,
+    lr=1e-2,
+    beam_size=2,
+)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("translate")
+    tsv = _write_tsv(root / "pairs.txt")
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        summary = run(root / "run", budget="smoke", data=str(tsv), **TINY)
+    finally:
+        torch.set_num_threads(n)
+    return root / "run", summary
+
+
+def test_run_writes_report_and_summary(tiny_run):
+    out, summary = tiny_run
+    assert (out / "index.html").is_file() and (out / "summary.json").is_file()
+    assert json.loads((out / "summary.json").read_text())["test"] == summary["test"]
+    assert set(summary["test"]) == {"seq2seq", "bahdanau"}
+    for scores in summary["test"].values():
+        assert set(scores) == {"greedy", "beam 2"}
+        assert all(0 <= s["bleu"] <= 100 and 0 <= s["chrf"] <= 100 for s in scores.values())
+    html = (out / "index.html").read_text()
+    assert "BLEU against source length" in html or "bleu-length" in html
+    assert len(list((out / "figures").glob("*align-bahdanau*"))) >= 4
+    assert not list((out / "figures").glob("*align-seq2seq*"))  # no attention, no picture
+    for v in ("seq2seq", "bahdanau"):
+        assert {"model.json", "src.model", "tgt.model", "best.safetensors", "metrics.jsonl"} <= {
+            p.name for p in (out / v).iterdir()
+        }
+    # two rounds a pass: two evaluations, so a learning curve
+    assert sum(1 for r in summary_history(out / "bahdanau") if "eval/bleu" in r) == 2
+
+
+def summary_history(folder):
+    from attnzoo.train import read_metrics
+
+    return read_metrics(folder, kind="epoch")
+
+
+def test_translate_sentence_from_checkpoint(tiny_run, tmp_path):
+    out, _ = tiny_run
+    res = translate_sentence("Tom chases Mary.", checkpoint=out / "bahdanau", plot=tmp_path / "a.png")
+    assert isinstance(res, Translation) and isinstance(res.translation, str)
+    a = res.alignment
+    assert a.source_words[-1] == "</s>" and a.source_words[:3] == ["Tom", "chases", "Mary."]
+    np.testing.assert_allclose(a.weights.sum(1), 1.0, atol=1e-5)
+    assert a.weights.shape == (len(a.target_words), len(a.source_words))
+    assert (tmp_path / "a.png").stat().st_size > 0
+    assert res.translation in res.format() and "<-" in res.format()
+    plain = translate_sentence("Tom sees John.", checkpoint=out / "seq2seq" / "best.safetensors")
+    assert plain.alignment is None and "no attention" in plain.format()
+
+
+def test_align_pools_pieces_to_words(tiny_run):
+    out, _ = tiny_run
+    model, src_tok, tgt_tok, _ = load_model(out / "bahdanau")
+    tgt = tgt_tok.encode("Tom poursuit Marie.")
+    a = align(model, "Tom chases Mary.", tgt, src_tok, tgt_tok)
+    assert a.target_words == ["Tom", "poursuit", "Marie.", "</s>"]
+    np.testing.assert_allclose(a.weights.sum(1), 1.0, atol=1e-5)
+
+
+def test_errors(tmp_path):
+    with pytest.raises(ValueError, match="unknown variant"):
+        run(tmp_path, budget="smoke", variants=("bahdanau", "rnnsearch"))
+    with pytest.raises(ValueError, match="source must be"):
+        run(tmp_path, budget="smoke", source="de")
+    with pytest.raises(ValueError, match="unknown budget"):
+        run(tmp_path, budget="huge")
+    with pytest.raises(FileNotFoundError, match=r"model\.json"):
+        translate_sentence("Hello.", checkpoint=tmp_path)
+    with pytest.raises(ValueError, match="non-empty"):
+        translate_sentence("  ", checkpoint=tmp_path)
+
+
+def test_budgets_name_known_variants():
+    for cfg in BUDGETS.values():
+        assert set(cfg.variants) <= set(VARIANTS)
