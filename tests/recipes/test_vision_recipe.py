@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from attnzoo.data import write_idx
+from attnzoo.data import is_fetched, write_idx
 from attnzoo.models.resnet import ResNet, ResNetConfig
 from attnzoo.recipes import get_recipe
 from attnzoo.recipes._vision_figures import class_specificity, spatial_map
@@ -169,3 +169,16 @@ def test_config_and_override_errors(tmp_path):
         VisionConfig(seeds=0)
     assert VisionConfig(modules=("se", "baseline", "se")).models == ["baseline", "se"]
     assert set(BUDGETS["full"].modules) | {"baseline"} == set(model_names()) - {"ran-naive"}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not is_fetched("fashion-mnist"),
+    reason="fashion-mnist not in the cache; `attnzoo data fetch fashion-mnist`",
+)
+def test_smoke_budget_learns_real_fashion_mnist(tmp_path):
+    summary = get_recipe("vision").run(tmp_path, budget="smoke")
+    assert summary["n_train"] == 2000 and summary["n_test"] == 1000
+    for name, (mean, _) in summary["test_acc"].items():
+        assert mean > 60, f"{name} reached only {mean:.1f} % on Fashion-MNIST (chance is 10 %)"
+    assert (tmp_path / "index.html").is_file()

@@ -8,7 +8,7 @@ import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -20,6 +20,9 @@ from attnzoo.models.residual_attention import ResidualAttentionNetwork, attentio
 from attnzoo.models.resnet import ResNet, ResNetConfig
 from attnzoo.nn.vision import list_attention
 from attnzoo.train import BEST, TrainConfig, Trainer, load_weights, read_metrics, seed_everything
+
+if TYPE_CHECKING:
+    from attnzoo.recipes.vision import VisionConfig
 
 BASELINE = "baseline"
 RAN = {"ran": True, "ran-naive": False}  # name -> attention_residual: (1 + M) * T, or the naive M * T
@@ -91,7 +94,7 @@ def augment(x: Tensor, pad: int, flip: bool) -> Tensor:
     return x
 
 
-def build_model(name: str, cfg: Any, in_channels: int, num_classes: int) -> nn.Module:
+def build_model(name: str, cfg: VisionConfig, in_channels: int, num_classes: int) -> nn.Module:
     """The model called ``name`` (see :func:`model_names`) at the widths of the recipe config ``cfg``."""
     if name in RAN:
         return attention56(in_channels, num_classes, width=cfg.ran_width, attention_residual=RAN[name])
@@ -166,7 +169,7 @@ def _evaluate(model: nn.Module, split: Split, norm: Normalise, batch: int = 500)
 def train_one(
     name: str,
     seed: int,
-    cfg: Any,
+    cfg: VisionConfig,
     data: dict[str, Split],
     norm: Normalise,
     num_classes: int,
