@@ -1,0 +1,184 @@
+"""Tests of the ``vision`` recipe: its pieces, and an end-to-end run on tiny hand-written IDX files."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from attnzoo.data import is_fetched, write_idx
+from attnzoo.models.resnet import ResNet, ResNetConfig
+from attnzoo.recipes import get_recipe
+from attnzoo.recipes._vision_figures import class_specificity, spatial_map
+from attnzoo.recipes._vision_train import augment, count_flops, inference_speed, model_names, split_data
+from attnzoo.recipes.vision import BUDGETS, VisionConfig, _table, _verdict
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _images(n, rng):
+    """10 classes: a bright 8x8 square at a class-dependent place on a noisy 28x28 background."""
+    labels = np.arange(n) % 10
+    images = rng.integers(0, 40, size=(n, 28, 28)).astype(np.uint8)
+    for i, c in enumerate(labels):
+        r, q = 2 + 5 * (c // 5), 2 + 4 * (c % 5)
+        images[i, r : r + 8, q : q + 8] = 220
+    return images, labels.astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def idx_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("idx")
+    rng = np.random.default_rng(0)
+    for split, n in (("train", 160), ("t10k", 40)):
+        images, labels = _images(n, rng)
+        write_idx(root / f"{split}-images-idx3-ubyte.gz", images)
+        write_idx(root / f"{split}-labels-idx1-ubyte", labels)
+    return root
+
+
+TINY = {"epochs": "1", "val_size": "40", "widths": "4,8", "blocks": "1,1", "ran_width": "0.03125",
+        "batch_size": "32", "figure_images": "2"}  # fmt: skip
+
+
+def test_end_to_end_on_idx_files(tmp_path, idx_dir):
+    run = get_recipe("vision").run
+    out = tmp_path / "out"
+    over = {**TINY, "data_dir": str(idx_dir), "modules": "se,cbam,ran"}
+    summary = run(out, budget="smoke", seed=3, **over)
+    assert summary["n_train"] == 120 and summary["n_val"] == 40 and summary["n_test"] == 40
+    assert list(summary["test_acc"]) == ["baseline", "se", "cbam", "ran"]  # the baseline always runs
+    for mean, std in summary["test_acc"].values():
+        assert 0 <= mean <= 100 and std is None  # one seed: no std
+    html = (out / "index.html").read_text()
+    assert "attnzoo run vision --budget smoke --seed 3 epochs=1" in html
+    for name in ("baseline", "se", "cbam", "ran", "MFLOPs / image", "one seed: cannot be told from noise"):
+        assert name in html
+    figures = sorted(p.name for p in (out / "figures").glob("*.png"))
+    # curves, spatial maps of cbam and of the RAN's masks, channel gates of se and cbam
+    assert [f.split("-", 1)[1] for f in figures] == [
+        "curves.png", "spatial-cbam.png", "spatial-ran.png", "channel-gates.png"
+    ]  # fmt: skip
+    saved = json.loads((out / "summary.json").read_text())
+    assert saved["best_test_acc"] == summary["best_test_acc"]
+    runs = saved["runs"]
+    assert runs["se"][0]["params"] > runs["baseline"][0]["params"]
+    assert runs["se"][0]["flops"] > runs["baseline"][0]["flops"] > 0
+    assert all(r[0]["seed"] == 3 and r[0]["train_images_per_s"] > 0 for r in runs.values())
+    assert set(saved["channel_class_specificity"]) == {"se", "cbam"}
+
+
+def test_resume_retrains_nothing_and_gives_the_same_numbers(tmp_path, idx_dir):
+    run = get_recipe("vision").run
+    over = {**TINY, "data_dir": str(idx_dir), "modules": ""}  # the baseline alone
+    first = run(tmp_path, budget="smoke", **over)
+    metrics = (tmp_path / "train" / "baseline" / "seed0" / "metrics.jsonl").read_text()
+    again = run(tmp_path, budget="smoke", resume=True, **over)
+    assert (tmp_path / "train" / "baseline" / "seed0" / "metrics.jsonl").read_text() == metrics
+    assert again["test_acc"] == first["test_acc"]
+    assert "against the baseline, as measured" not in (tmp_path / "index.html").read_text()
+
+
+def test_table_pairs_seeds_and_says_what_is_noise():
+    def runs(accs):
+        base = {"params": 1, "flops": 2, "train_images_per_s": 3.0, "infer_images_per_s": 4.0}
+        return [{**base, "seed": s, "test_acc": a} for s, a in enumerate(accs)]
+
+    results = {"baseline": runs([0.90, 0.92]), "up": runs([0.95, 0.97]), "same": runs([0.93, 0.91])}
+    rows, stats = _table(results)
+    assert [r["model"] for r in rows] == ["baseline", "up", "same"]
+    assert stats["baseline"]["test_acc"] == pytest.approx([91.0, math.sqrt(2)])
+    assert stats["up"]["delta_pp"] == pytest.approx([5.0, 0.0], abs=1e-9)
+    assert stats["up"]["verdict"] == "better than the baseline"
+    assert stats["same"]["delta_pp"][0] == pytest.approx(1.0)  # +3 and -1 pp
+    assert stats["same"]["verdict"] == "within seed noise"
+    assert _verdict([-1.0, -1.2, -0.9]) == "worse than the baseline"
+    assert _verdict([0.4]) == "one seed: cannot be told from noise"
+
+
+def test_augment_crops_windows_of_the_padded_image_and_flips():
+    x = torch.arange(4 * 2 * 6 * 5, dtype=torch.float).view(4, 2, 6, 5) + 1
+    torch.testing.assert_close(augment(x, 0, False), x)
+    torch.manual_seed(0)
+    out = augment(x, 2, False)
+    assert out.shape == x.shape
+    padded = torch.nn.functional.pad(x, (2, 2, 2, 2))
+    for b in range(4):  # every image is one 6x5 window of its padded self, the same for both channels
+        windows = [(i, j) for i in range(5) for j in range(5)
+                   if torch.equal(padded[b, :, i : i + 6, j : j + 5], out[b])]  # fmt: skip
+        assert len(windows) == 1
+    flipped = augment(x, 0, True)
+    for b in range(4):
+        assert torch.equal(flipped[b], x[b]) or torch.equal(flipped[b], x[b].flip(-1))
+
+
+def test_split_is_fixed_disjoint_and_limited():
+    images = np.zeros((100, 2, 2), dtype=np.uint8)
+    images[:, 0, 0] = np.arange(100)  # the first pixel names the image
+    labels = np.arange(100) % 10
+    test = (images[:30], labels[:30])
+    a = split_data((images, labels), test, val_size=20, train_limit=50, test_limit=10)
+    b = split_data((images, labels), test, val_size=20, train_limit=None, test_limit=None)
+    assert (len(a["train"]), len(a["val"]), len(a["test"])) == (50, 20, 10)
+    assert (len(b["train"]), len(b["test"])) == (80, 30)
+    assert torch.equal(a["val"].images, b["val"].images)  # the same hold-out whatever the limits
+    ids = lambda s: set(s.images[:, 0, 0, 0].tolist())  # noqa: E731
+    assert not ids(a["val"]) & ids(b["train"])
+    assert a["train"].images.shape[1:] == (1, 2, 2)
+    with pytest.raises(ValueError, match="val_size must be in"):
+        split_data((images, labels), test, val_size=100, train_limit=None, test_limit=None)
+
+
+def test_flops_match_a_count_by_hand_and_grow_with_se():
+    base = ResNet(ResNetConfig(1, 10, (4, 8), (1, 1)))
+    convs = 28 * 28 * 9 * (1 * 4 + 2 * 4 * 4) + 14 * 14 * (9 * 4 * 8 + 9 * 8 * 8 + 4 * 8)
+    assert count_flops(base, (1, 28, 28)) == 2 * (convs + 8 * 10)
+    se = ResNet(ResNetConfig(1, 10, (4, 8), (1, 1), "se"))
+    # SE's two linear layers, hidden width 1 (C // 16 floored at 1), in each of the two blocks
+    assert count_flops(se, (1, 28, 28)) - count_flops(base, (1, 28, 28)) == 2 * (4 + 4 + 8 + 8)
+    assert inference_speed(se, torch.randn(4, 1, 28, 28), repeats=1) > 0
+
+
+def test_spatial_map_of_each_kind():
+    B, C, H, W = 2, 3, 4, 5
+    s = torch.rand(B, 1, H, W)
+    assert torch.equal(spatial_map({"channel": torch.rand(B, C, 1, 1), "spatial": s}), s[:, 0])
+    h, w = torch.rand(B, C, H, 1), torch.rand(B, C, 1, W)
+    torch.testing.assert_close(spatial_map({"height": h, "width": w}), (h * w).mean(1))
+    m = torch.rand(B, C, H, W)
+    torch.testing.assert_close(spatial_map({"mask": m}), m.mean(1))
+    assert spatial_map({"channel": torch.rand(B, C, 1, 1)}) is None
+    assert spatial_map({}) is None
+    assert class_specificity(np.ones((10, 4))) == 0.0
+
+
+def test_config_and_override_errors(tmp_path):
+    run = get_recipe("vision").run
+    with pytest.raises(ValueError, match=r"unknown model\(s\) nope in modules; valid: baseline, cbam"):
+        run(tmp_path, modules="se,nope")
+    with pytest.raises(ValueError, match=r"unknown override.*epoch.*valid keys: dataset"):
+        run(tmp_path, epoch=3)
+    with pytest.raises(ValueError, match="seeds must be an int >= 1"):
+        VisionConfig(seeds=0)
+    assert VisionConfig(modules=("se", "baseline", "se")).models == ["baseline", "se"]
+    assert set(BUDGETS["full"].modules) | {"baseline"} == set(model_names()) - {"ran-naive"}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not is_fetched("fashion-mnist"),
+    reason="fashion-mnist not in the cache; `attnzoo data fetch fashion-mnist`",
+)
+def test_smoke_budget_learns_real_fashion_mnist(tmp_path):
+    summary = get_recipe("vision").run(tmp_path, budget="smoke")
+    assert summary["n_train"] == 2000 and summary["n_test"] == 1000
+    for name, (mean, _) in summary["test_acc"].items():
+        assert mean > 60, f"{name} reached only {mean:.1f} % on Fashion-MNIST (chance is 10 %)"
+    assert (tmp_path / "index.html").is_file()
