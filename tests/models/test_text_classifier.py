@@ -104,6 +104,7 @@ def test_lengths_inferred_from_trailing_pads():
         ({"hidden_size": 0}, "hidden_size must be a positive int"),
         ({"dropout": 1.0}, r"dropout must be in \[0, 1\)"),
         ({"num_classes": 1}, "num_classes must be >= 2"),
+        ({"context_init": 0.0}, "context_init must be > 0"),
     ],
 )
 def test_config_errors(kw, match):
