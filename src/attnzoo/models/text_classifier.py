@@ -48,9 +48,10 @@ class TextClassifierConfig:
     # Embeddings start U(-a, a). The TF1 example used a = 1 and PyTorch's default is N(0, 1); such large
     # vectors saturate the GRU's gates, and on MR sentences a = 0.1 trains markedly faster and better.
     embed_init: float = 0.1
-    context_init: float = (
-        0.1  # u_w starts N(0, s^2) (the TF1 example's 0.1); |u_w| sets the start's peakedness
-    )
+    # The word context vector u_w starts N(0, s^2); |u_w| sets how peaked attention can get in a short run.
+    # The TF1 example's s = 0.1 left attention near uniform after 3 epochs on MR (entropy 0.99 of the
+    # maximum); s = 0.3 gave sharper weights that erasure confirms (see the sentiment recipe's report).
+    context_init: float = 0.3
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "embed_dim", "hidden_size", "attention_dim", "num_classes"):
