@@ -26,8 +26,14 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats (a smoke check)")
     p.add_argument("--only", nargs="*", choices=list(SUITES), default=list(SUITES))
     p.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
+    p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     args = p.parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     command = "python benchmarks/run_all.py" + (" --quick" if args.quick else "")
+    command += f" --threads {args.threads}" if args.threads else ""
     if args.only != list(SUITES):
         command += " --only " + " ".join(args.only)
     sections = []

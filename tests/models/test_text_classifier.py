@@ -3,6 +3,16 @@ import torch
 
 from attnzoo.models.text_classifier import POOLINGS, TextClassifier, TextClassifierConfig, WordAttention
 
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    # These tensors are tiny: threads only add overhead, and on a shared CPU oversubscription stalls.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 SMALL = {"vocab_size": 40, "embed_dim": 12, "hidden_size": 10, "attention_dim": 6}
 
 
@@ -104,6 +114,7 @@ def test_lengths_inferred_from_trailing_pads():
         ({"hidden_size": 0}, "hidden_size must be a positive int"),
         ({"dropout": 1.0}, r"dropout must be in \[0, 1\)"),
         ({"num_classes": 1}, "num_classes must be >= 2"),
+        ({"context_init": 0.0}, "context_init must be > 0"),
     ],
 )
 def test_config_errors(kw, match):

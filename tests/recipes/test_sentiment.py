@@ -127,9 +127,17 @@ def test_load_corpus_sources_and_errors(tmp_path):
     assert all(t.endswith("test") for t, _ in corpus["test"])
 
 
-def test_unknown_override_lists_the_fields(tmp_path):
-    with pytest.raises(ValueError, match=r"unknown override.*valid keys: max_len"):
-        run(tmp_path, budget="smoke", data="csv", data_dir="x.csv", hiden_size=3)
+@pytest.mark.parametrize(
+    ("overrides", "match"),
+    [
+        ({"hiden_size": 3}, r"unknown override.*valid keys: max_len"),
+        ({"models": "mean,tfidf"}, "models must include 'attention'"),
+        ({"models": "attention,cnn"}, "come from attention, mean, last, tfidf"),
+    ],
+)
+def test_bad_overrides_are_named(tmp_path, overrides, match):
+    with pytest.raises(ValueError, match=match):
+        run(tmp_path, budget="smoke", data="csv", data_dir="x.csv", **overrides)
 
 
 def test_pick_examples_half_right_half_wrong():

@@ -7,6 +7,8 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
+from attnzoo.functional._checks import broadcast_shapes
+
 # Elements of the (N, chunk, S, h) working tensor: 2**21 floats = 8 MiB in fp32: big enough that each op
 # amortises thread start-up, small enough to bound memory whatever L and S.
 _CHUNK_ELEMENTS = 1 << 21
@@ -74,7 +76,7 @@ def additive_scores_projected(qp: Tensor, kp: Tensor, v: Tensor) -> Tensor:
     Shape: qp ``(..., L, h)``, kp ``(..., S, h)`` (batch dims broadcast), v ``(h,)`` -> ``(..., L, S)``.
     Peak extra memory is two chunk buffers of 8 MiB in fp32, whatever ``L`` and ``S``.
     """
-    batch = torch.broadcast_shapes(qp.shape[:-2], kp.shape[:-2])
+    batch = broadcast_shapes(qp.shape[:-2], kp.shape[:-2])
     L, h = qp.shape[-2:]
     S = kp.shape[-2]
     qp3 = qp.expand(*batch, L, h).reshape(-1, L, h)

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from attnzoo.functional._checks import check_positive, check_qkv, check_same_last_dim
+from attnzoo.functional._checks import broadcast_shapes, check_positive, check_qkv, check_same_last_dim
 from attnzoo.functional.masks import validate_mask
 from attnzoo.functional.normalize import SampledWeights, get_normalizer, softmax
 from attnzoo.functional.scores import (
@@ -175,10 +175,11 @@ def attention(
 
 
 def _sdpa(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None, dropout_p: float, scale: float) -> Tensor:
-    batch = torch.broadcast_shapes(q.shape[:-2], k.shape[:-2])
-    q = q.expand(*batch, *q.shape[-2:])
-    k = k.expand(*batch, *k.shape[-2:])
-    v = v.expand(*batch, *v.shape[-2:])
+    if q.shape[:-2] != k.shape[:-2]:  # broadcast batch dims (a view); SDPA wants them equal
+        batch = broadcast_shapes(q.shape[:-2], k.shape[:-2])
+        q = q.expand(*batch, *q.shape[-2:])
+        k = k.expand(*batch, *k.shape[-2:])
+        v = v.expand(*batch, *v.shape[-2:])
     empty_rows = None
     if mask is not None:
         allowed = mask if mask.dtype == torch.bool else mask != float("-inf")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from attnzoo.functional._checks import check_tensor, shape_str
+from attnzoo.functional._checks import broadcast_shapes, check_tensor, shape_str
 
 __all__ = ["causal_mask", "combine_masks", "lengths_to_mask", "mask_to_bias", "validate_mask"]
 
@@ -94,7 +94,7 @@ def validate_mask(mask: Tensor, scores_shape: torch.Size | tuple[int, ...]) -> N
             f"mask must be bool (True = may attend) or floating (added to the scores), got dtype {mask.dtype}"
         )
     try:
-        ok = torch.broadcast_shapes(mask.shape, scores_shape) == torch.Size(scores_shape)
+        ok = broadcast_shapes(mask.shape, scores_shape) == torch.Size(scores_shape)
     except RuntimeError:
         ok = False
     if not ok:

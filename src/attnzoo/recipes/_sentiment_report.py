@@ -16,7 +16,7 @@ from attnzoo.data.text import UNK_ID, TextDataset, Vocab, pad_collate
 __all__ = ["attention_diagnostics", "pick_examples", "results_table", "top_attended_words", "write_report"]
 
 
-def results_table(results: dict[str, list[dict]], lr: dict) -> list[dict]:
+def results_table(results: dict[str, list[dict]], lr: dict | None) -> list[dict]:
     """One row per model: test accuracy mean and std over seeds, validation accuracy, per-seed values."""
     table = []
     for name, runs in results.items():
@@ -33,6 +33,8 @@ def results_table(results: dict[str, list[dict]], lr: dict) -> list[dict]:
                 "seconds/run": float(np.mean([r["seconds"] for r in runs])),
             }
         )
+    if lr is None:
+        return table
     table.append(
         {
             "model": f"TF-IDF 1-2 grams + logistic regression (C={lr['C']:g})",

@@ -23,15 +23,22 @@ __all__ = ["run_tour"]
 log = logging.getLogger("attnzoo.tour")
 
 
+def _compact(value):
+    """Round floats to 3 significant digits, recursively, for a readable one-line digest."""
+    if isinstance(value, float):
+        return float(f"{value:.3g}")
+    if isinstance(value, dict):
+        return {k: _compact(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_compact(v) for v in value]
+    return value
+
+
 def _headline(summary: dict) -> str:
     """A one-line digest of a recipe's summary for the index page."""
-    parts = []
-    for key, value in summary.items():
-        long = isinstance(value, dict | list) and len(str(value)) > 160
-        if key in ("recipe", "budget", "config") or long:
-            continue
-        parts.append(f"{key}: {value}")
-    return "; ".join(parts)[:400]
+    parts = [f"{k}: {_compact(v)}" for k, v in summary.items() if k not in ("recipe", "budget", "config")]
+    text = "; ".join(parts)
+    return text if len(text) <= 600 else text[:597] + "..."
 
 
 def run_tour(out: Path, *, only: Sequence[str] | None = None, seed: int = 0) -> bool:
