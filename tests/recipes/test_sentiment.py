@@ -160,4 +160,4 @@ def test_pick_examples_half_right_half_wrong():
 def test_smoke_budget_on_real_reviews(tmp_path):
     summary = run(tmp_path, budget="smoke")
     assert summary["sizes"]["test"] > 0 and (tmp_path / "index.html").is_file()
-    assert min(v[0] for v in summary["test_acc"].values()) > 0.55  # better than the majority class (0.58)?
+    assert min(v[0] for v in summary["test_acc"].values()) > 0.6  # the majority class (fresh) is 0.58
