@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from attnzoo.data import is_fetched
-from attnzoo.recipes._sentiment_io import load_bundle, load_corpus
+from attnzoo.recipes._sentiment_io import above_uniform, load_bundle, load_corpus
 from attnzoo.recipes._sentiment_report import pick_examples
 from attnzoo.recipes.sentiment import explain, run
 
@@ -64,9 +64,10 @@ def test_tiny_run_compares_every_model_and_writes_a_report(tiny_run):
     assert "TF-IDF" in page and "mean pooling" in page and "last pooling" in page
     assert page.count('class="attnzoo-words"') == TINY["examples"]
     assert json.loads((out / "summary.json").read_text())["data"] == "csv"
-    diag = summary["attention"]
+    diag = {k: mean for k, (mean, std) in summary["attention"].items()}  # mean, std over seeds
     assert 0 < diag["normalised entropy (1 = uniform)"] <= 1 and diag["max weight / uniform share"] >= 1
     assert diag["reviews"] == summary["sizes"]["test"]  # every fixture review has 5+ words
+    assert page.count("erase most-attended word: prob drop") == 1  # one table, a row per seed
     assert "does it point at words that matter" in page
 
 
@@ -140,6 +141,12 @@ def test_bad_overrides_are_named(tmp_path, overrides, match):
         run(tmp_path, budget="smoke", data="csv", data_dir="x.csv", **overrides)
 
 
+def test_above_uniform():
+    assert above_uniform([0.25, 0.25, 0.25, 0.25]) == [0.0] * 4
+    assert above_uniform([0.5, 0.3, 0.2]) == pytest.approx([0.5, 0.0, 0.0], abs=1e-12)
+    assert above_uniform([]) == []
+
+
 def test_pick_examples_half_right_half_wrong():
     correct = [True] * 30 + [False] * 3
     picks = pick_examples(correct, 10, [10] * 33)
@@ -153,4 +160,4 @@ def test_pick_examples_half_right_half_wrong():
 def test_smoke_budget_on_real_reviews(tmp_path):
     summary = run(tmp_path, budget="smoke")
     assert summary["sizes"]["test"] > 0 and (tmp_path / "index.html").is_file()
-    assert min(v[0] for v in summary["test_acc"].values()) > 0.55  # better than the majority class (0.58)?
+    assert min(v[0] for v in summary["test_acc"].values()) > 0.6  # the majority class (fresh) is 0.58

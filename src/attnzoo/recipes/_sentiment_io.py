@@ -24,7 +24,15 @@ from attnzoo.data.text import (
 )
 from attnzoo.models.text_classifier import TextClassifier, TextClassifierConfig
 
-__all__ = ["DATA_SOURCES", "DEFAULT_CHECKPOINT", "Explanation", "explain", "load_bundle", "load_corpus"]
+__all__ = [
+    "DATA_SOURCES",
+    "DEFAULT_CHECKPOINT",
+    "Explanation",
+    "above_uniform",
+    "explain",
+    "load_bundle",
+    "load_corpus",
+]
 
 log = logging.getLogger("attnzoo.sentiment")
 
@@ -141,6 +149,16 @@ def load_bundle(path: str | os.PathLike) -> tuple[TextClassifier, Vocab, list[st
     return model.eval(), vocab, json.loads(meta["labels"]), int(meta["max_len"]), json.loads(meta["info"])
 
 
+def above_uniform(weights: list[float]) -> list[float]:
+    """``max(0, alpha_t * n - 1)``: how far each of ``n`` weights exceeds a uniform share ``1 / n``.
+
+    Word attention after a short training run is often close to uniform, and shading raw weights (scaled to
+    the largest) then colours every word nearly alike; shading this excess shows which words stand out.
+    """
+    n = len(weights)
+    return [max(0.0, w * n - 1.0) for w in weights]
+
+
 class _ExplanationFields(NamedTuple):
     label: str
     prob: float
@@ -165,8 +183,8 @@ class Explanation(_ExplanationFields):
         from attnzoo.viz import highlight_words_terminal
 
         lines = [f"{self.label} (probability {self.prob:.3f})"]
-        if self.words:
-            lines.append(highlight_words_terminal(self.words, self.weights))
+        if self.words:  # shaded by the excess over a uniform share (see above_uniform)
+            lines.append(highlight_words_terminal(self.words, above_uniform(self.weights)))
         if self.note:
             lines.append(f"note: {self.note}")
         return "\n".join(lines)
@@ -218,11 +236,12 @@ def explain(
 def _write_html(path: Path, r: Explanation) -> None:
     from attnzoo.viz import highlight_words_html
 
-    body = highlight_words_html(r.words, r.weights) if r.words else "<p>(no words)</p>"
+    body = highlight_words_html(r.words, above_uniform(r.weights)) if r.words else "<p>(no words)</p>"
     note = f"<p><em>{_html.escape(r.note)}</em></p>" if r.note else ""
     path.write_text(
         f"<!doctype html><meta charset='utf-8'><title>attnzoo explain</title><h1>{_html.escape(r.label)} "
         f"({r.prob:.3f})</h1>{body}{note}"
-        "<p>Shade = attention weight; [words] are outside the vocabulary.</p>",
+        "<p>Shade and tooltip: attention weight above a uniform share, alpha_t * n - 1; "
+        "[words] are outside the vocabulary.</p>",
         encoding="utf-8",
     )

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from attnzoo.data.text import UNK_ID, TextDataset, Vocab, pad_collate
+from attnzoo.recipes._sentiment_io import above_uniform
 
 __all__ = ["attention_diagnostics", "pick_examples", "results_table", "top_attended_words", "write_report"]
 
@@ -156,7 +157,6 @@ def write_report(
     test: list,
     vocab: Vocab,
     ev: dict,
-    diag: dict,
     seed: int,
 ) -> Path:
     """Build and write ``out/index.html``."""
@@ -188,9 +188,10 @@ def write_report(
     picks = pick_examples(correct, cfg.examples, [len(i) for i in ds.ids])
     rep.add_heading(f"{len(picks)} test reviews, each word shaded by its attention weight")
     rep.add_text(
-        f"Attention model of seed {seed} (best on validation). Darker = more weight; the weights of a "
-        "review sum to 1 over its words. Words in [brackets] are outside the vocabulary (read as "
-        "<unk>). Shading is scaled to each review's largest weight (the tooltip gives the raw weight)."
+        f"Attention model of seed {seed} (best on validation). A review's weights alpha_t sum to 1 over "
+        "its n words, so a uniform share is 1/n. Shade and tooltip show how far a word's weight exceeds "
+        "that share, alpha_t * n - 1 (0 = a uniform share or less; the darkest word is the review's most "
+        "attended). Words in [brackets] are outside the vocabulary (read as <unk>)."
     )
     for i in picks:
         ids = ds.ids[i].tolist()
@@ -203,14 +204,17 @@ def write_report(
             f"<p><b>{mark}</b>: true {labels[ds.labels[i]]}, predicted {labels[pred[i]]} "
             f"(p = {float(probs[i, pred[i]]):.3f})</p>"
         )
-        rep.add_html(viz.highlight_words_html(words, ev["weights"][i]) if words else "<p>(no words)</p>")
-    if diag:
+        shade = above_uniform(ev["weights"][i])
+        rep.add_html(viz.highlight_words_html(words, shade) if words else "<p>(no words)</p>")
+    diags = [{"seed": r["seed"], **r["diag"]} for r in results.get("attention", []) if r.get("diag")]
+    if diags:
         rep.add_heading("How peaked is the attention, and does it point at words that matter?")
         rep.add_table(
-            [{"measure": k, "value": v} for k, v in diag.items()],
-            caption="Test reviews of 2+ words. Entropy of the weights over log(n): 1 = uniform. Erasure: "
-            "delete the most-attended word, or a random one, and re-classify; a faithful attention makes "
-            "the first hurt more than the second (Serrano & Smith 2019).",
+            diags,
+            caption="Per attention seed, on the test reviews of 2+ words. Entropy of the weights over "
+            "log(n): 1 = uniform. Erasure: delete the most-attended word, or a random one, re-classify, and "
+            "measure the drop in the predicted class's probability and the share of flipped predictions; "
+            "a faithful attention makes the first hurt more than the second (Serrano & Smith 2019).",
         )
     top = top_attended_words(ds, vocab, ev["weights"])
     if top:

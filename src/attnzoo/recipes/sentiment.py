@@ -247,11 +247,12 @@ def run(
             curve = [r.get("eval/acc") for r in history]
             val = max(v for v in curve if v is not None)
             run_time = time.perf_counter() - t0
-            results[pooling].append(
-                {"seed": s, "valid": val, "test": ev["acc"], "seconds": run_time, "curve": curve}
-            )
-            if pooling == "attention" and (kept is None or val > kept[0]):
-                kept = (val, model, ev, s)
+            row = {"seed": s, "valid": val, "test": ev["acc"], "seconds": run_time, "curve": curve}
+            if pooling == "attention":
+                row["diag"] = attention_diagnostics(model, sets["test"], ev["weights"], seed=s)
+                if kept is None or val > kept[0]:
+                    kept = (val, model, ev, s)
+            results[pooling].append(row)
     finally:
         torch.set_num_threads(threads)
     lr = None
@@ -273,8 +274,12 @@ def run(
         "config": asdict(cfg),
     }
     _, model, ev, kept_seed = kept
-    diag = attention_diagnostics(model, sets["test"], ev["weights"], seed=kept_seed)
-    summary["attention"] = {k: round(v, 4) if isinstance(v, float) else v for k, v in diag.items()}
+    diags = [r["diag"] for r in results["attention"] if r["diag"]]
+    summary["attention"] = {}  # peakedness and erasure, mean and std over the attention model's seeds
+    for k in diags[0] if diags else []:
+        v = np.array([d[k] for d in diags], dtype=float)
+        std = float(v.std(ddof=1)) if len(v) > 1 else 0.0
+        summary["attention"][k] = [round(float(v.mean()), 4), round(std, 4)]
     info = {"data": data, "budget": budget, "seed": kept_seed, "test_acc": ev["acc"]}
     save_bundle(out / "model.safetensors", model, vocab, corpus["labels"], cfg.max_len, info)
     args = {"data": data, **({"data_dir": str(data_dir)} if data_dir else {}), **overrides}
@@ -288,7 +293,6 @@ def run(
         test=test,
         vocab=vocab,
         ev=ev,
-        diag=diag,
         seed=kept_seed,
     )
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
