@@ -167,7 +167,7 @@ def main(quick: bool = False) -> str:
                 "speed-up": 1 / r["ratio"],
                 "attnzoo MiB": mem_ours,
                 "textbook MiB": mem_tb,
-                "memory ratio": mem_ours / mem_tb,
+                "memory ratio": mem_ours / mem_tb if mem_tb > 0 else float("nan"),
             }
         )
         print(add_rows[-1], flush=True)
