@@ -10,6 +10,7 @@ Shape legend: B batch, S source length, T target length, V target vocabulary, N 
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from typing import Any, NamedTuple
 
 import torch
@@ -60,7 +61,7 @@ def _check_inputs(src: Tensor, src_lengths: Tensor) -> None:
         raise ValueError(f"src_lengths must be in [1, S={src.shape[1]}], got {src_lengths.tolist()}")
 
 
-class EncoderDecoder(nn.Module):
+class EncoderDecoder(nn.Module, metaclass=ABCMeta):
     """Base of the translation models: ``encode`` once, ``step`` per target token.
 
     Subclasses implement :meth:`encode` and :meth:`step`; the default :meth:`forward` runs ``step`` over the
@@ -70,13 +71,13 @@ class EncoderDecoder(nn.Module):
 
     pad_id: int = 0
 
+    @abstractmethod
     def encode(self, src: Tensor, src_lengths: Tensor) -> State:
         """Encode ``src (B, S)`` with ``src_lengths (B,)``; returns the initial decoding state."""
-        raise NotImplementedError
 
+    @abstractmethod
     def step(self, tokens: Tensor, state: State) -> StepOutput:
         """Feed the previous target tokens ``(N,)``; return next-token logits, new state, attention."""
-        raise NotImplementedError
 
     def forward(
         self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor, *, return_attention: bool = False
