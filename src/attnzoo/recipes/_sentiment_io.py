@@ -133,7 +133,7 @@ def load_bundle(path: str | os.PathLike) -> tuple[TextClassifier, Vocab, list[st
     if not path.is_file():
         raise FileNotFoundError(
             f"no sentiment model at {path}: train one with `attnzoo run sentiment` (it writes "
-            f"{DEFAULT_CHECKPOINT}) and pass --checkpoint RUN_DIR/model.safetensors"
+            f"{DEFAULT_CHECKPOINT}, the default), or pass --checkpoint with a run's model.safetensors"
         )
     with safe_open(str(path), framework="pt") as f:
         meta = f.metadata() or {}
@@ -227,7 +227,7 @@ def explain(
     shown = [w if i != UNK_ID else f"[{w}]" for w, i in zip(words, ids, strict=True)]
     result = Explanation(labels[k], float(probs[k]), shown, weights, "; ".join(notes))
     for n in notes:
-        log.warning("explain: %s", n)
+        log.debug("explain: %s", n)  # the note travels with the result; the CLI prints it
     if html is not None:
         _write_html(Path(html), result)
     return result

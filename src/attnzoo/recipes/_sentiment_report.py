@@ -191,7 +191,10 @@ def write_report(
         f"Attention model of seed {seed} (best on validation). A review's weights alpha_t sum to 1 over "
         "its n words, so a uniform share is 1/n. Shade and tooltip show how far a word's weight exceeds "
         "that share, alpha_t * n - 1 (0 = a uniform share or less; the darkest word is the review's most "
-        "attended). Words in [brackets] are outside the vocabulary (read as <unk>)."
+        "attended). Words in [brackets] are outside the vocabulary (read as <unk>). Attention weighs "
+        "bi-GRU *states*, not words: each state also carries its context (the first word's holds the "
+        "backward pass's summary of the whole review), so a weight is evidence about a position, and the "
+        "erasure test below checks how far it is about the word."
     )
     for i in picks:
         ids = ds.ids[i].tolist()
