@@ -22,7 +22,6 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).parent))
 from attnzoo.models.bahdanau import Bahdanau, BahdanauConfig
 from attnzoo.models.encdec import StepOutput
-
 from harness import markdown_table, timeit_pair
 
 
