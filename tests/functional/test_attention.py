@@ -216,3 +216,28 @@ def test_softmax_invariant_to_adding_a_constant(seed, shift, s_len):
     torch.testing.assert_close(
         AF.softmax(scores, mask), AF.softmax(scores + shift, mask), rtol=1e-9, atol=1e-12
     )
+
+
+@pytest.mark.parametrize("ev", [1, 4, 7, 12])
+@pytest.mark.parametrize("key_grad", [True, False])
+def test_gaussian_fast_path_value_widths_and_key_grad(ev, key_grad):
+    # the key-gradient path folds |k|^2 into padded vectors (functional/_gaussian.py): any value width,
+    # narrower or wider than the padded width, and the constant-bias path when keys need no gradient
+    g = torch.Generator().manual_seed(ev)
+    q = torch.randn(2, 3, 5, 6, generator=g, dtype=torch.float64, requires_grad=True)
+    k = torch.randn(2, 3, 9, 6, generator=g, dtype=torch.float64, requires_grad=key_grad)
+    v = torch.randn(2, 3, 9, ev, generator=g, dtype=torch.float64, requires_grad=True)
+    mask = torch.rand(2, 1, 5, 9, generator=g) > 0.4
+    mask[..., 0] = True
+    inputs = (q, k, v) if key_grad else (q, v)
+    fast = AF.attention(q, k, v, score="gaussian", bandwidth=0.8, mask=mask).output
+    ref = AF.attention(q, k, v, score="gaussian", bandwidth=0.8, mask=mask, return_weights=True).output
+    assert fast.shape == (2, 3, 5, ev)
+    torch.testing.assert_close(fast, ref, rtol=1e-9, atol=1e-10)
+    cot = torch.randn(fast.shape, generator=g, dtype=torch.float64)
+    for a, b in zip(torch.autograd.grad(fast, inputs, cot), torch.autograd.grad(ref, inputs, cot), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-8, atol=1e-9)
+    assert torch.autograd.gradcheck(
+        lambda *t: AF.attention(*(t if key_grad else (t[0], k, t[1])), score="gaussian", bandwidth=0.8).output,
+        inputs,
+    )

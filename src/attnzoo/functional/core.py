@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from attnzoo.functional._checks import broadcast_shapes, check_positive, check_qkv, check_same_last_dim
+from attnzoo.functional._gaussian import gaussian_augmented
 from attnzoo.functional.masks import validate_mask
 from attnzoo.functional.normalize import SampledWeights, get_normalizer, softmax
 from attnzoo.functional.scores import (
@@ -226,6 +227,9 @@ def _fast_gaussian(q, k, v, mask, dropout_p, bandwidth=1.0):
     check_same_last_dim(q, k, "gaussian")
     check_positive("bandwidth", bandwidth)
     inv = 1.0 / (bandwidth * bandwidth)
+    if k.requires_grad and torch.is_grad_enabled():  # a constant bias would not carry dk: fold it in
+        qa, ka, va = gaussian_augmented(q, k, v)
+        return _sdpa(qa, ka, va, mask, dropout_p, inv)[..., : v.shape[-1]]
     bias = (k * k).sum(-1).unsqueeze(-2) * (-0.5 * inv)  # (..., 1, S)
     if mask is not None:
         bias = bias.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else bias + mask
