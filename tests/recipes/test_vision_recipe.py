@@ -86,6 +86,22 @@ def test_resume_retrains_nothing_and_gives_the_same_numbers(tmp_path, idx_dir):
     assert "against the baseline, as measured" not in (tmp_path / "index.html").read_text()
 
 
+def test_worker_processes_give_the_same_results_as_one_process(tmp_path, idx_dir):
+    run = get_recipe("vision").run
+    over = {**TINY, "data_dir": str(idx_dir), "modules": "se", "seeds": "2"}
+    serial = run(tmp_path / "serial", budget="smoke", **over)
+    parallel = run(tmp_path / "parallel", budget="smoke", workers="2", **over)
+    assert parallel["test_acc"] == serial["test_acc"]
+    for name in ("baseline", "se"):
+        for seed in (0, 1):
+            a, b = (
+                tmp_path / d / "train" / name / f"seed{seed}" / "result.json" for d in ("serial", "parallel")
+            )
+            ra, rb = json.loads(a.read_text()), json.loads(b.read_text())
+            assert ra["val_acc_per_epoch"] == rb["val_acc_per_epoch"] and ra["test_loss"] == rb["test_loss"]
+    assert (tmp_path / "parallel" / "figures").is_dir()
+
+
 def test_table_pairs_seeds_and_says_what_is_noise():
     def runs(accs):
         base = {"params": 1, "flops": 2, "train_images_per_s": 3.0, "infer_images_per_s": 4.0}

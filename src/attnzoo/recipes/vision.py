@@ -26,7 +26,15 @@ import numpy as np
 
 from attnzoo.recipes import register_recipe
 from attnzoo.recipes._common import budget_config, parse_overrides_into, recipe_command
-from attnzoo.recipes._vision_train import BASELINE, Normalise, model_names, split_data, train_one
+from attnzoo.recipes._vision_train import (
+    BASELINE,
+    Normalise,
+    build_model,
+    model_names,
+    split_data,
+    train_one,
+)
+from attnzoo.train import BEST, load_weights
 
 __all__ = ["BUDGETS", "CLASS_NAMES", "VisionConfig", "run"]
 
@@ -77,7 +85,8 @@ class VisionConfig:
     )  # ResNet stage widths (each stage after the first halves H, W)
     blocks: tuple[int, ...] = (1, 1, 1, 1)  # ResNet basic blocks per stage
     ran_width: float = 0.0625  # Attention-56 width (0.0625: stages 16/32/64, last 128, as the ResNet's)
-    num_threads: int | None = 1  # torch threads (1 is the most CPU-efficient on a busy shared machine)
+    num_threads: int | None = 1  # torch threads per training run (1 is the most CPU-efficient)
+    workers: int = 1  # training runs in parallel, one process each (e.g. the number of cores)
     figure_images: int = 8  # test images in the spatial attention figures (the first of each class)
 
     def __post_init__(self) -> None:
@@ -85,7 +94,7 @@ class VisionConfig:
         unknown = [m for m in self.modules if m not in valid]
         if unknown:
             raise ValueError(f"unknown model(s) {', '.join(unknown)} in modules; valid: {', '.join(valid)}")
-        for name in ("seeds", "epochs", "batch_size", "figure_images"):
+        for name in ("seeds", "epochs", "batch_size", "figure_images", "workers"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an int >= 1, got {value!r}")
@@ -176,6 +185,45 @@ def _table(results: dict[str, list[dict]]) -> tuple[list[dict], dict]:
     return rows, stats
 
 
+# Relative training cost per image at equal widths (measured with the smoke budget): the longest jobs go to
+# the workers first, so the last job to finish is a short one.
+_COST = {"ran": 5.0, "ran-naive": 5.0, "sk": 2.5, "coord": 1.5, "scse": 1.5, "cbam": 1.3}
+
+
+def _worker_job(name: str, seed: int, cfg: VisionConfig, run_dir: str, resume: bool) -> dict:
+    """One training run in a worker process (data loaded there from the cache; only the result returns)."""
+    logging.basicConfig(level=logging.INFO, format=f"[{name} seed {seed}] %(message)s")
+    data, class_names = _load(cfg)
+    _, result = train_one(
+        name, seed, cfg, data, Normalise(data["train"]), len(class_names), Path(run_dir), resume
+    )
+    return result
+
+
+def _train_parallel(jobs: list[tuple[str, int]], cfg: VisionConfig, out: Path, resume: bool) -> dict:
+    """Train every (model, seed) job in ``cfg.workers`` processes; results keyed by job. Each process runs
+    ``cfg.num_threads`` torch threads, so workers x threads should not exceed the cores."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    order = sorted(jobs, key=lambda j: -_COST.get(j[0], 1.0))
+    log.info("training %d runs in %d worker processes", len(jobs), cfg.workers)
+    done = {}
+    with ProcessPoolExecutor(cfg.workers, mp_context=mp.get_context("spawn")) as pool:
+        futures = {
+            pool.submit(_worker_job, name, sd, cfg, str(out / "train" / name / f"seed{sd}"), resume): (
+                name,
+                sd,
+            )
+            for name, sd in order
+        }
+        for fut in as_completed(futures):
+            name, sd = futures[fut]
+            done[name, sd] = fut.result()  # a failed run raises here, naming its traceback
+            log.info("finished %s seed %d (%d/%d)", name, sd, len(done), len(jobs))
+    return done
+
+
 @register_recipe(
     "vision",
     summary="CNN attention (SE, ECA, CBAM, SK, scSE, coord) in a ResNet vs Residual Attention Network",
@@ -198,20 +246,27 @@ def run(
     spatial, channel = {}, {}
     norm = Normalise(data["train"])
     idx = figs.pick_images(data["test"], cfg.figure_images, num_classes)
-    for name in cfg.models:
-        for s in range(cfg.seeds):
-            run_dir = out / "train" / name / f"seed{seed + s}"
-            model, result = train_one(name, seed + s, cfg, data, norm, num_classes, run_dir, resume)
-            results.setdefault(name, []).append(result)
-            log.info("%s seed %d: test accuracy %.2f %%", name, seed + s, 100 * result["test_acc"])
-            if s == 0:
-                stages = getattr(model, "block_stages", [0, 1, 2])  # a RAN has one mask per stage 1-3
-                fig = figs.spatial_figure(model, name, data["test"], idx, norm, class_names, stages)
-                if fig is not None:
-                    spatial[name] = fig
-                gates = figs.channel_gates_by_class(model, data["test"], norm, num_classes)
-                if gates is not None:
-                    channel[name] = gates
+    jobs = [(name, seed + s) for name in cfg.models for s in range(cfg.seeds)]
+    done = _train_parallel(jobs, cfg, out, resume) if cfg.workers > 1 else {}
+    for name, sd in jobs:
+        run_dir = out / "train" / name / f"seed{sd}"
+        if (name, sd) in done:  # trained in a worker process: its best weights back for the figures
+            result = done[name, sd]
+            model = build_model(name, cfg, data["train"].images.shape[1], num_classes)
+            load_weights(model, run_dir / BEST)
+            model.eval()
+        else:
+            model, result = train_one(name, sd, cfg, data, norm, num_classes, run_dir, resume)
+        results.setdefault(name, []).append(result)
+        log.info("%s seed %d: test accuracy %.2f %%", name, sd, 100 * result["test_acc"])
+        if sd == seed:
+            stages = getattr(model, "block_stages", [0, 1, 2])  # a RAN has one mask per stage 1-3
+            fig = figs.spatial_figure(model, name, data["test"], idx, norm, class_names, stages)
+            if fig is not None:
+                spatial[name] = fig
+            gates = figs.channel_gates_by_class(model, data["test"], norm, num_classes)
+            if gates is not None:
+                channel[name] = gates
 
     rows, stats = _table(results)
     best = max(stats, key=lambda n: stats[n]["test_acc"][0])
