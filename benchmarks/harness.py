@@ -58,20 +58,32 @@ def fwd_bwd(fn: Callable[[], torch.Tensor], inputs: list[torch.Tensor]) -> Calla
 
 
 _PEAK_SCRIPT = """
-import json, resource, sys, torch
+import json, sys, torch
 sys.path.insert(0, {bench_dir!r})
 torch.manual_seed(0)
 import {module} as m
+
+
+def status(field):  # kB figures of this process's own address space (fresh at exec, unlike ru_maxrss)
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(field + ":"))
+
+
 case = m.{factory}(**json.loads({kwargs!r}))
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with open("/proc/self/clear_refs", "w") as f:  # reset the high-water mark to the current RSS
+    f.write("5")
+base = status("VmRSS")
 case()
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({{"peak_mib": (peak - base) / 1024}}))
+print(json.dumps({{"peak_mib": (status("VmHWM") - base) / 1024}}))
 """
 
 
 def peak_memory_mib(module: str, factory: str, **kwargs) -> float:
-    """Peak RSS growth (MiB) of ``module.factory(**kwargs)()`` in a fresh process (inputs built first)."""
+    """Peak RSS growth (MiB) of ``module.factory(**kwargs)()`` in a fresh process (inputs built first).
+
+    The high-water mark is the new process's own ``VmHWM``, reset to its RSS once the inputs exist (Linux
+    ``/proc/self/clear_refs``). ``getrusage().ru_maxrss`` is not used: Linux carries it across ``exec`` from
+    the parent, so a child of a process that once held several GiB reported zero growth."""
     script = _PEAK_SCRIPT.format(
         bench_dir=str(Path(__file__).parent), module=module, factory=factory, kwargs=json.dumps(kwargs)
     )
