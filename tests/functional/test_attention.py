@@ -235,9 +235,50 @@ def test_gaussian_fast_path_value_widths_and_key_grad(ev, key_grad):
     assert fast.shape == (2, 3, 5, ev)
     torch.testing.assert_close(fast, ref, rtol=1e-9, atol=1e-10)
     cot = torch.randn(fast.shape, generator=g, dtype=torch.float64)
-    for a, b in zip(torch.autograd.grad(fast, inputs, cot), torch.autograd.grad(ref, inputs, cot), strict=True):
+    grads_fast, grads_ref = torch.autograd.grad(fast, inputs, cot), torch.autograd.grad(ref, inputs, cot)
+    for a, b in zip(grads_fast, grads_ref, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-8, atol=1e-9)
-    assert torch.autograd.gradcheck(
-        lambda *t: AF.attention(*(t if key_grad else (t[0], k, t[1])), score="gaussian", bandwidth=0.8).output,
-        inputs,
-    )
+
+    def fn(*t):
+        return AF.attention(*(t if key_grad else (t[0], k, t[1])), score="gaussian", bandwidth=0.8).output
+
+    assert torch.autograd.gradcheck(fn, inputs)
+
+
+@pytest.mark.parametrize("score", SCORE_NAMES)
+@pytest.mark.parametrize("mask_kind", ["none", "bool_keys", "bool_rows_empty", "float", "float_neg_inf"])
+def test_no_grad_weights_path_normalises_in_place_with_the_same_numbers(score, mask_kind):
+    # without autograd the weights are normalised in place (masked_softmax_); with it, out of place
+    q, k, v = _inputs(dtype=torch.float64)
+    mask = {
+        "none": None,
+        "bool_keys": _key_mask(),
+        "bool_rows_empty": torch.rand(B, L, S) > 0.5,
+        "float": torch.randn(B, 1, S, dtype=torch.float64),
+        "float_neg_inf": torch.zeros(B, L, S, dtype=torch.float64).masked_fill(
+            torch.rand(B, L, S) > 0.6, float("-inf")
+        ),
+    }[mask_kind]
+    if mask_kind == "bool_rows_empty":
+        mask[0, 1] = False
+    kw = score_kwargs(score, E, dtype=torch.float64)
+    snapshot = [t.clone() for t in (q, k, v)] + ([mask.clone()] if mask is not None else [])
+    with torch.no_grad():
+        fast = AF.attention(q, k, v, score=score, mask=mask, return_weights=True, **kw)
+    q, k, v = (t.requires_grad_() for t in (q, k, v))
+    ref = AF.attention(q, k, v, score=score, mask=mask, return_weights=True, **kw)
+    torch.testing.assert_close(fast.weights, ref.weights.detach(), rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(fast.output, ref.output.detach(), rtol=1e-12, atol=1e-12)
+    for before, after in zip(snapshot, (q, k, v, mask), strict=False):
+        assert torch.equal(before, after.detach()), "inputs must not be modified"
+
+
+def test_in_place_softmax_refuses_a_mask_that_would_broadcast_the_scores():
+    from attnzoo.functional.normalize import masked_softmax, masked_softmax_
+
+    scores = torch.randn(3, 4)
+    mask = torch.rand(2, 3, 4) > 0.5
+    assert masked_softmax_(scores.clone(), mask) is None
+    s = torch.randn(2, 3, 4)
+    m = torch.rand(2, 1, 4) > 0.3
+    torch.testing.assert_close(masked_softmax_(s.clone(), m), masked_softmax(s, m))

@@ -19,9 +19,10 @@ from torch import Tensor
 from attnzoo.functional._checks import broadcast_shapes, check_positive, check_qkv, check_same_last_dim
 from attnzoo.functional._gaussian import gaussian_augmented
 from attnzoo.functional.masks import validate_mask
-from attnzoo.functional.normalize import SampledWeights, get_normalizer, softmax
+from attnzoo.functional.normalize import SampledWeights, get_normalizer, masked_softmax_, softmax
 from attnzoo.functional.scores import (
     ScoreFn,
+    additive_score,
     cosine_score,
     dot_score,
     gaussian_score,
@@ -166,6 +167,12 @@ def attention(
             return AttentionOutput(out, None)
 
     scores = score_fn(query, key, **score_kw)
+    no_graph = not (torch.is_grad_enabled() and scores.requires_grad)
+    if norm_fn is softmax and score_fn in _BUILTIN_SCORES and no_graph:
+        weights = masked_softmax_(scores, mask)  # our own fresh scores, no graph: normalise in place
+        if weights is not None:
+            pooled = F.dropout(weights, dropout_p) if dropout_p > 0 else weights
+            return AttentionOutput(pooled @ value, weights if return_weights else None)
     res = norm_fn(scores, mask, **norm_kw)
     weights, log_prob = (res.weights, res.log_prob) if isinstance(res, SampledWeights) else (res, None)
     pooled = F.dropout(weights, dropout_p) if dropout_p > 0 else weights
@@ -235,6 +242,11 @@ def _fast_gaussian(q, k, v, mask, dropout_p, bandwidth=1.0):
         bias = bias.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else bias + mask
     return _sdpa(q, k, v, bias, dropout_p, inv)
 
+
+# scores computed here into a fresh tensor (the in-place softmax above may overwrite them)
+_BUILTIN_SCORES = frozenset(
+    {dot_score, scaled_dot_score, cosine_score, general_score, additive_score, gaussian_score}
+)
 
 _FAST_PATHS: dict[Callable, Callable] = {
     dot_score: _fast_dot,
