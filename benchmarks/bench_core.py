@@ -209,9 +209,17 @@ def _plot(rows: list[dict], mem_rows: list[dict]) -> None:
     import matplotlib.pyplot as plt
 
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    lengths = sorted({r["L"] for r in rows})
     for score in ("scaled_dot", "cosine", "general", "gaussian"):
         rs = [r for r in rows if r["score"] == score]
         a.plot([r["L"] for r in rs], [r["fwd+bwd ms"] for r in rs], marker="o", label=f"attnzoo {score}")
+    sd = [r for r in rows if r["score"] == "scaled_dot"]
+    a.plot(
+        [r["L"] for r in sd],
+        [r["fwd+bwd ms"] / r["fwd+bwd vs SDPA"] for r in sd],
+        "k--",
+        label="torch SDPA (anchor)",
+    )
     a.set(xscale="log", yscale="log", xlabel="sequence length L", ylabel="fwd+bwd time (ms)", title="time")
     a.legend(fontsize=8)
     for col in mem_rows[0]:
@@ -221,6 +229,9 @@ def _plot(rows: list[dict], mem_rows: list[dict]) -> None:
         xscale="log", yscale="log", xlabel="sequence length L", ylabel="peak RSS growth (MiB)", title="memory"
     )
     b.legend(fontsize=7)
+    for ax in (a, b):
+        ax.set_xticks(lengths, [str(n) for n in lengths])
+        ax.minorticks_off()
     fig.tight_layout()
     (ROOT / "docs").mkdir(exist_ok=True)
     fig.savefig(ROOT / "docs" / "benchmarks_core.png", dpi=110)

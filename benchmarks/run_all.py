@@ -48,8 +48,8 @@ def main() -> None:
         f"Date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC}\n\n"
         "Every figure is a ratio of medians measured in one process, attnzoo and its anchor interleaved "
         "after "
-        "warm-up (ratio < 1: attnzoo is faster). Peak memory is the growth of the peak resident set size "
-        "(`ru_maxrss`) of a fresh subprocess per case, measured after its inputs are built.\n"
+        "warm-up (ratio < 1: attnzoo is faster). Peak memory is the growth of the resident-set high-water "
+        "mark (`VmHWM`, reset once the inputs are built) of a fresh subprocess per case.\n"
     )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
