@@ -2,12 +2,13 @@ import csv
 import json
 import random
 
+import numpy as np
 import pytest
 import torch
 
 from attnzoo.data import is_fetched
 from attnzoo.recipes._sentiment_io import above_uniform, load_bundle, load_corpus
-from attnzoo.recipes._sentiment_report import pick_examples
+from attnzoo.recipes._sentiment_report import paired_bootstrap, pick_examples
 from attnzoo.recipes.sentiment import explain, run
 
 _POS, _NEG = ["great", "wonderful", "moving", "superb"], ["awful", "boring", "dull", "clumsy"]
@@ -69,6 +70,9 @@ def test_tiny_run_compares_every_model_and_writes_a_report(tiny_run):
     assert diag["reviews"] == summary["sizes"]["test"]  # every fixture review has 5+ words
     assert page.count("erase most-attended word: prob drop") == 1  # one table, a row per seed
     assert "does it point at words that matter" in page
+    versus = summary["attention_minus_baseline"]
+    assert len(versus) == 3 and all("[" in v and "]" in v for v in versus.values())
+    assert "paired bootstrap" in page
 
 
 def test_explain_with_the_runs_checkpoint(tiny_run, tmp_path):
@@ -161,3 +165,19 @@ def test_smoke_budget_on_real_reviews(tmp_path):
     summary = run(tmp_path, budget="smoke")
     assert summary["sizes"]["test"] > 0 and (tmp_path / "index.html").is_file()
     assert min(v[0] for v in summary["test_acc"].values()) > 0.6  # the majority class (fresh) is 0.58
+
+
+def test_paired_bootstrap_interval():
+    rng = np.random.default_rng(0)
+    b = (rng.random((1, 2000)) < 0.75).astype(int)
+    assert paired_bootstrap(b, b) == (0.0, 0.0, 0.0)  # the same predictions: no difference at all
+    better = b.copy()
+    better[0, np.flatnonzero(b[0] == 0)[:200]] = 1  # 200 of 2000 reviews fixed: +10 points
+    diff, lo, hi = paired_bootstrap(better, b)
+    assert diff == pytest.approx(10.0) and 8.5 < lo < 10.0 < hi < 11.5
+    flip = b.copy()
+    flip[0, :10] = 1 - flip[0, :10]  # a few reviews changed either way: indistinguishable
+    diff, lo, hi = paired_bootstrap(flip, b)
+    assert lo < 0 < hi
+    seeds = np.stack([better[0], b[0]])  # two seeds averaged per review: half the gain
+    assert paired_bootstrap(seeds, b)[0] == pytest.approx(5.0)
