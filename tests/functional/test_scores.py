@@ -123,3 +123,19 @@ def test_register_score_and_unknown_name():
         AF.get_score("manhattan")
     with pytest.raises(ValueError, match="already registered"):
         AF.register_score("dot")(lambda q, k: q)
+
+
+def test_unit_rows_fused_backward_matches_autograd_including_clamped_rows():
+    from attnzoo.functional._unit import unit_rows
+
+    x = torch.randn(3, 4, 5, dtype=torch.float64)
+    x[0, 0] = 0.0  # a zero row: the clamp holds
+    x[1, 1] = 1e-10  # a row shorter than eps
+    x.requires_grad_()
+    g = torch.randn(3, 4, 5, dtype=torch.float64)
+    ours = unit_rows(x, 1e-8)
+    ref = x / x.norm(dim=-1, keepdim=True).clamp_min(1e-8)
+    torch.testing.assert_close(ours, ref, rtol=0, atol=0)
+    torch.testing.assert_close(torch.autograd.grad(ours, x, g)[0], torch.autograd.grad(ref, x, g)[0])
+    y = torch.randn(2, 3, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda t: unit_rows(t, 1e-8), (y,))

@@ -18,6 +18,7 @@ from torch import Tensor
 
 from attnzoo.functional._checks import broadcast_shapes, check_positive, check_qkv, check_same_last_dim
 from attnzoo.functional._gaussian import gaussian_augmented
+from attnzoo.functional._unit import unit_rows
 from attnzoo.functional.masks import validate_mask
 from attnzoo.functional.normalize import SampledWeights, get_normalizer, masked_softmax_, softmax
 from attnzoo.functional.scores import (
@@ -214,9 +215,7 @@ def _fast_scaled_dot(q, k, v, mask, dropout_p, scale=None):
 def _fast_cosine(q, k, v, mask, dropout_p, temperature=1.0, eps=1e-8):
     check_same_last_dim(q, k, "cosine")
     check_positive("temperature", temperature)
-    qn = q / q.norm(dim=-1, keepdim=True).clamp_min(eps)
-    kn = k / k.norm(dim=-1, keepdim=True).clamp_min(eps)
-    return _sdpa(qn, kn, v, mask, dropout_p, 1.0 / temperature)
+    return _sdpa(unit_rows(q, eps), unit_rows(k, eps), v, mask, dropout_p, 1.0 / temperature)
 
 
 def _fast_general(q, k, v, mask, dropout_p, *, weight):
