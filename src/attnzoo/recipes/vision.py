@@ -192,7 +192,7 @@ _COST = {"ran": 5.0, "ran-naive": 5.0, "sk": 2.5, "coord": 1.5, "scse": 1.5, "cb
 
 def _worker_job(name: str, seed: int, cfg: VisionConfig, run_dir: str, resume: bool) -> dict:
     """One training run in a worker process (data loaded there from the cache; only the result returns)."""
-    logging.basicConfig(level=logging.INFO, format=f"[{name} seed {seed}] %(message)s")
+    logging.basicConfig(level=logging.INFO, format=f"[{name} seed {seed}] %(message)s", force=True)
     data, class_names = _load(cfg)
     _, result = train_one(
         name, seed, cfg, data, Normalise(data["train"]), len(class_names), Path(run_dir), resume
