@@ -17,6 +17,10 @@ from attnzoo.recipes._sentiment_io import above_uniform
 __all__ = ["attention_diagnostics", "pick_examples", "results_table", "top_attended_words", "write_report"]
 
 
+#: results-table column: attention's accuracy minus the row's, with a 95 % paired bootstrap interval
+VERSUS = "attention - this (pp, 95% CI)"
+
+
 def paired_bootstrap(
     a: np.ndarray, b: np.ndarray, *, n_boot: int = 5000, seed: int = 0
 ) -> tuple[float, float, float]:
@@ -27,9 +31,8 @@ def paired_bootstrap(
     interval is about which reviews happened to be in the test set, not about training seeds (the table's
     std shows those). Returns ``(difference, low, high)``.
     """
-    d = np.asarray(a, dtype=float).reshape(-1, a.shape[-1]).mean(0) - np.asarray(b, dtype=float).reshape(
-        -1, b.shape[-1]
-    ).mean(0)
+    a, b = (np.asarray(x, dtype=float) for x in (a, b))
+    d = a.reshape(-1, a.shape[-1]).mean(0) - b.reshape(-1, b.shape[-1]).mean(0)  # per review
     rng = np.random.default_rng(seed)
     boots = d[rng.integers(0, len(d), size=(n_boot, len(d)))].mean(1)
     lo, hi = np.percentile(boots, [2.5, 97.5])
@@ -44,15 +47,12 @@ def _versus(delta: tuple[float, float, float]) -> str:
 
 def results_table(results: dict[str, list[dict]], lr: dict | None) -> list[dict]:
     """One row per model: test accuracy mean and std over seeds, validation accuracy, per-seed values, and
-    attention's difference from it with a paired bootstrap interval (when per-review results are there)."""
+    attention's difference from it with a paired bootstrap interval over the test reviews."""
     table = []
-    attn = results.get("attention")
-    attn_correct = np.array([r["correct"] for r in attn]) if attn and "correct" in attn[0] else None
+    attn_correct = [r["correct"] for r in results["attention"]]
 
-    def versus(correct) -> str:
-        if attn_correct is None or correct is None:
-            return ""
-        return _versus(paired_bootstrap(attn_correct, np.asarray(correct)))
+    def versus(correct: list) -> str:
+        return _versus(paired_bootstrap(attn_correct, correct))
 
     for name, runs in results.items():
         acc = np.array([r["test"] for r in runs])
@@ -66,9 +66,7 @@ def results_table(results: dict[str, list[dict]], lr: dict | None) -> list[dict]
                 "runs": len(runs),
                 "per seed": ", ".join(f"{a:.4f}" for a in acc),
                 "seconds/run": float(np.mean([r["seconds"] for r in runs])),
-                "attention - this (pp, 95% CI)": ""
-                if name == "attention"
-                else versus([r["correct"] for r in runs] if "correct" in runs[0] else None),
+                VERSUS: "" if name == "attention" else versus([r["correct"] for r in runs]),
             }
         )
     if lr is None:
@@ -82,7 +80,7 @@ def results_table(results: dict[str, list[dict]], lr: dict | None) -> list[dict]
             "runs": 1,
             "per seed": "deterministic",
             "seconds/run": lr["seconds"],
-            "attention - this (pp, 95% CI)": versus([lr["correct"]] if "correct" in lr else None),
+            VERSUS: versus([lr["correct"]]),
         }
     )
     return table

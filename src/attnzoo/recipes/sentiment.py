@@ -27,7 +27,7 @@ from attnzoo.models.text_classifier import TextClassifier, TextClassifierConfig
 from attnzoo.recipes import register_recipe
 from attnzoo.recipes._common import budget_config, parse_overrides_into, recipe_command
 from attnzoo.recipes._sentiment_io import DATA_SOURCES, Explanation, explain, load_corpus, save_bundle
-from attnzoo.recipes._sentiment_report import attention_diagnostics, results_table, write_report
+from attnzoo.recipes._sentiment_report import VERSUS, attention_diagnostics, results_table, write_report
 from attnzoo.train import TrainConfig, Trainer, load_weights, seed_everything
 
 __all__ = ["BUDGETS", "DATA_SOURCES", "Explanation", "SentimentConfig", "explain", "run"]
@@ -87,7 +87,7 @@ def _subset(pairs: list, n: int | None, seed: int = 0) -> list:
 
 
 def _evaluate(model: TextClassifier, ds: TextDataset, weights: bool = False) -> dict:
-    """Accuracy and, if asked, per-review probabilities and attention weights (eval mode, no grad)."""
+    """Accuracy, per-review correctness and probabilities and, if asked, attention weights (eval, no grad)."""
     was = model.training
     model.eval()
     probs, attn = [], []
@@ -100,8 +100,8 @@ def _evaluate(model: TextClassifier, ds: TextDataset, weights: bool = False) -> 
                 attn += [w[:n].tolist() for w, n in zip(out.weights, lengths.tolist(), strict=True)]
     model.train(was)
     p = torch.cat(probs)
-    acc = float((p.argmax(1) == torch.tensor(ds.labels)).float().mean())
-    return {"acc": acc, "probs": p, "weights": attn}
+    correct = p.argmax(1) == torch.tensor(ds.labels)
+    return {"acc": float(correct.float().mean()), "probs": p, "weights": attn, "correct": correct}
 
 
 def _train(
@@ -245,7 +245,7 @@ def run(
             val = max(v for v in curve if v is not None)
             run_time = time.perf_counter() - t0
             row = {"seed": s, "valid": val, "test": ev["acc"], "seconds": run_time, "curve": curve}
-            row["correct"] = (ev["probs"].argmax(1) == torch.tensor(sets["test"].labels)).int().tolist()
+            row["correct"] = ev["correct"].int().tolist()
             if pooling == "attention":
                 row["diag"] = attention_diagnostics(model, sets["test"], ev["weights"], seed=s)
                 if kept is None or val > kept[0]:
@@ -270,7 +270,7 @@ def run(
             bool(table[0]["test acc"] >= max(r["test acc"] for r in table[1:])) if len(table) > 1 else None
         ),
         # attention - baseline, pp, with a 95 % paired bootstrap interval over the test reviews
-        "attention_minus_baseline": {row["model"]: row["attention - this (pp, 95% CI)"] for row in table[1:]},
+        "attention_minus_baseline": {row["model"]: row[VERSUS] for row in table[1:]},
         "config": asdict(cfg),
     }
     _, model, ev, kept_seed = kept
