@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from attnzoo.recipes._translate_eval import align, bleu_by_length, corpus_scores
-from attnzoo.recipes._translate_setup import Translation, load_model
-from attnzoo.recipes.translate import BUDGETS, VARIANTS, run, translate_sentence
+from attnzoo.recipes.translate import BUDGETS, VARIANTS, Translation, run, translate_sentence
+from attnzoo.recipes.translate.evaluate import align, bleu_by_length, corpus_scores
+from attnzoo.recipes.translate.models import load_model
 
 NAMES = ["Tom", "Mary", "John", "Alice"]
 VERBS = [("sees", "voit"), ("likes", "aime"), ("chases", "poursuit"), ("helps", "aide")]
