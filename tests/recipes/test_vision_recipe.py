@@ -6,12 +6,12 @@ import math
 import numpy as np
 import pytest
 import torch
+from attnzoo.recipes._vision_figures import class_specificity, spatial_map
+from attnzoo.recipes._vision_train import augment, count_flops, inference_speed, model_names, split_data
 
 from attnzoo.data import is_fetched, write_idx
 from attnzoo.models.resnet import ResNet, ResNetConfig
 from attnzoo.recipes import get_recipe
-from attnzoo.recipes._vision_figures import class_specificity, spatial_map
-from attnzoo.recipes._vision_train import augment, count_flops, inference_speed, model_names, split_data
 from attnzoo.recipes.vision import BUDGETS, VisionConfig, _table, _verdict
 
 
