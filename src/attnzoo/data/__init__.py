@@ -26,6 +26,7 @@ from attnzoo.data.registry import (
     list_datasets,
     register_dataset,
 )
+from attnzoo.data.seq2seq import bucket_pairs, train_pair_tokenizers
 
 __all__ = [
     "CLIENTS",
@@ -40,6 +41,7 @@ __all__ = [
     "Normalise",
     "UnsafeArchiveError",
     "augment_images",
+    "bucket_pairs",
     "cache_dir",
     "cli_main",
     "dataset_path",
@@ -59,6 +61,7 @@ __all__ = [
     "register_dataset",
     "sha256_file",
     "split_images",
+    "train_pair_tokenizers",
     "verify_sha256",
     "write_idx",
 ]

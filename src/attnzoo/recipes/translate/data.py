@@ -7,7 +7,8 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from attnzoo.data.batching import Seq2SeqBatch, bucket_batches
+from attnzoo.data.batching import Seq2SeqBatch
+from attnzoo.data.seq2seq import bucket_pairs, train_pair_tokenizers
 from attnzoo.data.subword import SubwordTokenizer
 from attnzoo.data.translation import filter_by_length, group_references, split_pairs, subsample
 
@@ -56,13 +57,10 @@ def prepare_data(cfg, *, seed: int) -> TranslationData:
     splits = split_pairs(load_pairs(cfg.data, cfg.source))
     train = subsample(filter_by_length(splits.train, max_len=cfg.max_train_words), cfg.n_train, seed=seed)
     valid = filter_by_length(splits.valid, max_len=cfg.max_train_words)
-    src_tok = SubwordTokenizer.train([s for s, _ in train], cfg.vocab_size)
-    tgt_tok = SubwordTokenizer.train([t for _, t in train], cfg.vocab_size)
+    src_tok, tgt_tok = train_pair_tokenizers(train, cfg.vocab_size)
 
     def batches(pairs, shuffle_seed):
-        s = [src_tok.encode(a) for a, _ in pairs]
-        t = [tgt_tok.encode(b) for _, b in pairs]
-        return bucket_batches(s, t, batch_size=cfg.batch_size, seed=shuffle_seed)
+        return bucket_pairs(pairs, src_tok, tgt_tok, batch_size=cfg.batch_size, seed=shuffle_seed)
 
     valid_sources, valid_refs = _grouped_subset(valid, cfg.n_valid_bleu, seed=0)
     test_sources, test_refs = _grouped_subset(splits.test, cfg.n_test, seed=0)
