@@ -52,6 +52,7 @@ from attnzoo.train.checkpoint import (
 )
 from attnzoo.train.config import TrainConfig
 from attnzoo.train.distributed import DistInfo, setup_distributed
+from attnzoo.train.interrupted import TrainingInterrupted
 from attnzoo.train.metrics import METRICS_FILE, read_metrics
 from attnzoo.train.profile import count_flops, inference_speed
 from attnzoo.train.seeding import get_rng_state, seed_everything, set_deterministic, set_rng_state
@@ -70,6 +71,7 @@ __all__ = [
     "StepFn",
     "TrainConfig",
     "Trainer",
+    "TrainingInterrupted",
     "atomic_write_bytes",
     "atomic_write_text",
     "count_flops",
