@@ -104,7 +104,7 @@ def test_run_writes_report_and_summary(tiny_run):
 def summary_history(folder):
     from attnzoo.train import read_metrics
 
-    return read_metrics(folder, kind="epoch")
+    return read_metrics(folder, kind="eval")
 
 
 def test_translate_sentence_from_checkpoint(tiny_run, tmp_path):

@@ -25,3 +25,6 @@ class TrainingInterrupted(Exception):  # noqa: N818  (a stop, not an error: like
             f"training stopped by {signal}; checkpoint saved in {self.run_dir}. To continue, run the same "
             f"command again with {resume_hint}"
         )
+
+    def __reduce__(self):  # pickles with its fields, so it crosses from a worker process intact
+        return type(self), (self.signal, self.run_dir, self.resume_hint)

@@ -18,7 +18,7 @@ from attnzoo.functional import lengths_to_mask
 from attnzoo.models.text_classifier import TextClassifier, TextClassifierConfig
 from attnzoo.recipes.sentiment.config import SentimentConfig
 from attnzoo.recipes.sentiment.evaluate import evaluate
-from attnzoo.train import TrainConfig, Trainer, load_weights, seed_everything
+from attnzoo.train import TrainConfig, Trainer, seed_everything
 
 __all__ = ["train_model", "train_tfidf"]
 
@@ -61,7 +61,6 @@ def train_model(
         best_metric="eval/acc",
         best_mode="max",
         num_threads=cfg.num_threads,
-        log_every=10**9,  # one record per epoch is enough here
         resume=resume,
         overwrite=not resume,
         progress=True,
@@ -70,10 +69,8 @@ def train_model(
     trainer = Trainer(
         model, opt, data["train"], step_fn=step_fn, eval_fn=eval_fn, config=tc, collate_fn=pad_collate
     )
-    history = trainer.fit()
-    if trainer.interrupted:
-        raise RuntimeError(f"training stopped by {trainer.interrupted}; rerun the same command with --resume")
-    load_weights(model, Path(tc.out_dir) / "best.safetensors")
+    history = trainer.fit(load_best=True)
+    trainer.raise_if_interrupted()
     return model.eval(), history
 
 

@@ -14,7 +14,7 @@ from attnzoo.recipes.translate.config import TranslateConfig
 from attnzoo.recipes.translate.data import TranslationData
 from attnzoo.recipes.translate.evaluate import corpus_scores, ids_to_text, translate_batch, valid_loss
 from attnzoo.recipes.translate.models import VARIANTS, build_model, save_model
-from attnzoo.train import BEST, TrainConfig, Trainer, load_weights, seed_everything
+from attnzoo.train import TrainConfig, Trainer, seed_everything
 
 __all__ = ["check_config", "train_variant"]
 
@@ -40,15 +40,19 @@ def _optimizer(name: str, model: torch.nn.Module, cfg: TranslateConfig):
 def train_variant(
     name: str, data: TranslationData, cfg: TranslateConfig, out: Path, *, seed: int, resume: bool
 ) -> tuple[EncoderDecoder, list[dict]]:
-    """Train one variant in ``out`` (checkpoints, metrics.jsonl), in rounds of one training shard each so
-    the learning curve gets an evaluation every ``1 / rounds_per_epoch`` of a pass; load the best weights
-    (by valid BLEU) and save ``model.json`` and the tokenisers beside them."""
+    """Train one variant in ``out`` (checkpoints, metrics.jsonl), evaluating ``rounds_per_epoch`` times a
+    pass (valid loss and greedy BLEU: the learning curve); load the best weights (by valid BLEU) and save
+    ``model.json`` and the tokenisers beside them.
+
+    Returns:
+        ``(model in eval mode, history)``: the trainer's eval and epoch records, in step order.
+    """
     seed_everything(seed)
     model = build_model(name, cfg, data.src_tok.vocab_size, data.tgt_tok.vocab_size)
     opt, sched = _optimizer(name, model, cfg)
     smoothing = cfg.label_smoothing if name == "transformer" else 0.0
-    R = max(1, min(cfg.rounds_per_epoch, len(data.train_batches)))
-    shards = [data.train_batches[r::R] for r in range(R)]
+    n_batches = len(data.train_batches)
+    rounds = max(1, min(cfg.rounds_per_epoch, n_batches))
 
     def step_fn(m, b):
         logits = m(b.src, b.src_lengths, b.tgt_in).logits
@@ -64,39 +68,35 @@ def train_variant(
             "bleu": corpus_scores(hyps, data.valid_refs)["bleu"],
         }
 
-    history: list[dict] = []
-    for r in range(cfg.epochs * R):
-        tc = TrainConfig(
-            out_dir=str(out),
-            epochs=r + 1,
-            batch_size=1,
-            seed=seed,
-            max_steps=cfg.max_steps,
-            grad_clip=cfg.grad_clip,
-            best_metric="eval/bleu",
-            best_mode="max",
-            log_every=50,
-            num_threads=cfg.num_threads,
-            resume=resume or r > 0,
-            overwrite=not resume and r == 0,
-            checkpoint_every=200,
-            resume_hint="attnzoo run translate --resume",
-        )
-        trainer = Trainer(
-            model,
-            opt,
-            BatchDataset(shards[r % R]),
-            step_fn=step_fn,
-            eval_fn=eval_fn,
-            config=tc,
-            collate_fn=BatchDataset.unwrap,
-            scheduler=sched,
-        )
-        history = trainer.fit()
-        if trainer.interrupted:
-            raise KeyboardInterrupt(f"training of {name} interrupted; continue with --resume")
-        if cfg.max_steps is not None and history and history[-1]["step"] >= cfg.max_steps:
-            break
-    load_weights(model, out / BEST)
+    tc = TrainConfig(
+        out_dir=str(out),
+        epochs=cfg.epochs,
+        batch_size=1,  # one item of BatchDataset is one pre-made, length-bucketed batch
+        seed=seed,
+        max_steps=cfg.max_steps,
+        grad_clip=cfg.grad_clip,
+        eval_every_steps=math.ceil(n_batches / rounds),
+        best_metric="eval/bleu",
+        best_mode="max",
+        log_every=50,
+        num_threads=cfg.num_threads,
+        resume=resume,
+        overwrite=not resume,
+        checkpoint_every=200,
+        resume_hint="attnzoo run translate --resume",
+    )
+    trainer = Trainer(
+        model,
+        opt,
+        BatchDataset(data.train_batches),
+        step_fn=step_fn,
+        eval_fn=eval_fn,
+        config=tc,
+        collate_fn=BatchDataset.unwrap,
+        scheduler=sched,
+    )
+    epochs = trainer.fit(load_best=True)
+    trainer.raise_if_interrupted()
     save_model(model, name, data, out)
+    history = sorted([*trainer.evals, *epochs], key=lambda r: (r["step"], r["kind"] == "epoch"))
     return model.eval(), history

@@ -15,7 +15,7 @@ from torch import Tensor, nn
 from attnzoo.data.images import ImageSplit, Normalise, augment_images
 from attnzoo.recipes.vision.config import VisionConfig
 from attnzoo.recipes.vision.models import build_model
-from attnzoo.train import BEST, TrainConfig, Trainer, load_weights, read_metrics, seed_everything
+from attnzoo.train import TrainConfig, Trainer, read_metrics, seed_everything
 from attnzoo.train.profile import count_flops, inference_speed
 
 __all__ = ["evaluate", "train_one"]
@@ -88,10 +88,8 @@ def train_one(
         config=tc,
         scheduler=sched,
     )
-    trainer.fit()
-    if trainer.interrupted:
-        raise KeyboardInterrupt(f"training of {name} (seed {seed}) stopped by {trainer.interrupted}")
-    load_weights(model, run_dir / BEST)
+    trainer.fit(load_best=True)
+    trainer.raise_if_interrupted()
     epochs = read_metrics(run_dir, kind="epoch")
     threads = torch.get_num_threads()
     if cfg.num_threads is not None:
