@@ -3,6 +3,7 @@ module in every block, and the Residual Attention Network (Attention-56); their 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from torch import Tensor, nn
@@ -10,11 +11,12 @@ from torch import Tensor, nn
 from attnzoo.models.residual_attention import ResidualAttentionNetwork, attention56
 from attnzoo.models.resnet import ResNet, ResNetConfig
 from attnzoo.nn.vision import list_attention
+from attnzoo.train import load_weights
 
 if TYPE_CHECKING:
     from attnzoo.recipes.vision.config import VisionConfig
 
-__all__ = ["BASELINE", "RAN", "build_model", "forward_maps", "model_names"]
+__all__ = ["BASELINE", "RAN", "build_model", "forward_maps", "load_model", "model_names"]
 
 BASELINE = "baseline"
 
@@ -44,3 +46,10 @@ def forward_maps(model: nn.Module, x: Tensor) -> tuple[Tensor, list[dict[str, Te
         return out.logits, [{"mask": m} for m in out.masks]
     out = model(x, return_attention=True)
     return out.logits, out.attention
+
+
+def load_model(
+    name: str, cfg: VisionConfig, in_channels: int, num_classes: int, path: str | Path
+) -> nn.Module:
+    """Model ``name`` rebuilt at ``cfg``'s widths with the weights of checkpoint ``path``, in eval mode."""
+    return load_weights(build_model(name, cfg, in_channels, num_classes), path).eval()

@@ -14,10 +14,10 @@ from attnzoo.recipes._common import budget_config, parse_overrides_into, recipe_
 from attnzoo.recipes.vision import figures as figs
 from attnzoo.recipes.vision.config import BUDGETS, VisionConfig
 from attnzoo.recipes.vision.data import load, load_once
-from attnzoo.recipes.vision.models import BASELINE, build_model
+from attnzoo.recipes.vision.models import BASELINE, load_model
 from attnzoo.recipes.vision.report import results_table, write_report
 from attnzoo.recipes.vision.train import train_one
-from attnzoo.train import BEST, load_weights
+from attnzoo.train import BEST
 from attnzoo.train.workers import run_jobs
 
 __all__ = ["run"]
@@ -73,9 +73,8 @@ def run(
         log.info("%s seed %d: test accuracy %.2f %%", name, sd, 100 * result["test_acc"])
         if sd == seed:  # figures of the first seed
             if model is None:  # its best weights back from the worker's run folder
-                model = build_model(name, cfg, data["train"].images.shape[1], num_classes)
-                load_weights(model, run_dir / BEST)
-                model.eval()
+                in_channels = data["train"].images.shape[1]
+                model = load_model(name, cfg, in_channels, num_classes, run_dir / BEST)
             stages = getattr(model, "block_stages", [0, 1, 2])  # a RAN has one mask per stage 1-3
             fig = figs.spatial_figure(model, name, data["test"], idx, norm, class_names, stages)
             if fig is not None:
