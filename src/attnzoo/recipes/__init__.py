@@ -1,8 +1,23 @@
-"""Recipes: one file a reproduction (data + model + budget + report). ``attnzoo run NAME`` runs one.
+"""Recipes: one reproduction each (data + model + budget + report). ``attnzoo run NAME`` runs one.
 
 A recipe is a function ``run(out_dir: Path, *, budget: str = "smoke", seed: int = 0, **overrides) -> dict``
 that writes ``out_dir/index.html`` (its report) and returns a summary (the headline metrics). It registers
 itself with :func:`register_recipe`; the CLI and the tour find it in :data:`RECIPES`.
+
+A recipe is a package, one idea a module (``translate/``, ``sentiment/``, ``vision/``)::
+
+    config.py    the frozen config (a comment a field), BUDGETS, SUMMARY/DATA and the DESCRIPTION the
+                 report shows: settings and their prose in one place
+    data.py      its data; models.py its models by name, saving and loading; train.py one training run
+    evaluate.py  its measurements; report.py / figures.py its HTML page and pictures
+    recipe.py    run(); __init__.py registers it and re-exports the public names
+
+or one file when small (``nw_regression.py``). Modules import downwards only (config <- data/models <-
+train/evaluate <- report <- recipe <- __init__); a report never imports its recipe. What two recipes need
+lives one layer down: image splits and augmentation in :mod:`attnzoo.data.images`, tokenisers and
+bucketing in :mod:`attnzoo.data.seq2seq`, FLOPs in :mod:`attnzoo.train.profile`, parallel runs in
+:func:`attnzoo.train.run_jobs`. A training stopped by a signal raises
+:class:`attnzoo.train.TrainingInterrupted` (``trainer.raise_if_interrupted()``).
 """
 
 from __future__ import annotations
