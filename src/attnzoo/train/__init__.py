@@ -33,8 +33,9 @@ to ``out_dir/metrics.jsonl`` (see :func:`read_metrics`), evaluates, and writes `
 previous one becomes ``prev.safetensors``) and ``best.safetensors``; every ``checkpoint_every`` steps it
 also saves ``last`` mid-epoch. With ``eval_every_steps=N`` it evaluates every N optimizer steps (and
 after the last) instead of at epoch ends: ``"eval"`` records in ``metrics.jsonl`` and :attr:`Trainer.evals`,
-each a candidate for ``best``, resumed exactly. Checkpoints hold weights, optimizer, scheduler, RNG states of every rank,
-position in the epoch and the config, as safetensors plus a JSON index (no pickle), written atomically.
+each a candidate for ``best``, resumed exactly. Checkpoints hold weights, optimizer, scheduler, RNG
+states of every rank, position in the epoch and the config, as safetensors plus a JSON index (no
+pickle), written atomically.
 
 Resume: ``resume=True`` continues from ``last`` (falling back to ``prev``, then ``best``, with a warning
 when one is unreadable) and reaches the same weights as an uninterrupted run. SIGINT/SIGTERM finish the
