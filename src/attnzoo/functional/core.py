@@ -16,8 +16,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from attnzoo.functional._checks import broadcast_shapes, check_positive, check_qkv, check_same_last_dim
+from attnzoo.functional._checks import check_positive, check_qkv, check_same_last_dim
 from attnzoo.functional._gaussian import gaussian_augmented
+from attnzoo.functional._masked import sdpa
 from attnzoo.functional._unit import unit_rows
 from attnzoo.functional.masks import validate_mask
 from attnzoo.functional.normalize import SampledWeights, get_normalizer, masked_softmax_, softmax
@@ -183,44 +184,25 @@ def attention(
 # --- fast paths: each returns the output, or None when it does not apply --------------------------------
 
 
-def _sdpa(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None, dropout_p: float, scale: float) -> Tensor:
-    if q.shape[:-2] != k.shape[:-2]:  # broadcast batch dims (a view); SDPA wants them equal
-        batch = broadcast_shapes(q.shape[:-2], k.shape[:-2])
-        q = q.expand(*batch, *q.shape[-2:])
-        k = k.expand(*batch, *k.shape[-2:])
-        v = v.expand(*batch, *v.shape[-2:])
-    empty_rows = None
-    if mask is not None:
-        allowed = mask if mask.dtype == torch.bool else mask != float("-inf")
-        row_ok = allowed.any(-1, keepdim=True)
-        if not bool(row_ok.all()):
-            # Some kernels return NaN for a query with no allowed key: let such rows see every key, then
-            # zero their output, so every backend meets the zero-output contract.
-            empty_rows = ~row_ok
-            mask = mask | empty_rows if mask.dtype == torch.bool else mask.masked_fill(empty_rows, 0.0)
-    out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p, scale=scale)
-    return out if empty_rows is None else out.masked_fill(empty_rows, 0.0)
-
-
 def _fast_dot(q, k, v, mask, dropout_p):
     check_same_last_dim(q, k, "dot")
-    return _sdpa(q, k, v, mask, dropout_p, 1.0)
+    return sdpa(q, k, v, mask, dropout_p, 1.0)
 
 
 def _fast_scaled_dot(q, k, v, mask, dropout_p, scale=None):
     check_same_last_dim(q, k, "scaled_dot")
-    return _sdpa(q, k, v, mask, dropout_p, 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale)
+    return sdpa(q, k, v, mask, dropout_p, 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale)
 
 
 def _fast_cosine(q, k, v, mask, dropout_p, temperature=1.0, eps=1e-8):
     check_same_last_dim(q, k, "cosine")
     check_positive("temperature", temperature)
-    return _sdpa(unit_rows(q, eps), unit_rows(k, eps), v, mask, dropout_p, 1.0 / temperature)
+    return sdpa(unit_rows(q, eps), unit_rows(k, eps), v, mask, dropout_p, 1.0 / temperature)
 
 
 def _fast_general(q, k, v, mask, dropout_p, *, weight):
     general_score(q[..., :0, :], k[..., :0, :], weight=weight)  # validates the weight's shape
-    return _sdpa(q @ weight, k, v, mask, dropout_p, 1.0)
+    return sdpa(q @ weight, k, v, mask, dropout_p, 1.0)
 
 
 def _fast_gaussian(q, k, v, mask, dropout_p, bandwidth=1.0):
@@ -235,11 +217,11 @@ def _fast_gaussian(q, k, v, mask, dropout_p, bandwidth=1.0):
     inv = 1.0 / (bandwidth * bandwidth)
     if k.requires_grad and torch.is_grad_enabled():  # a constant bias would not carry dk: fold it in
         qa, ka, va = gaussian_augmented(q, k, v)
-        return _sdpa(qa, ka, va, mask, dropout_p, inv)[..., : v.shape[-1]]
+        return sdpa(qa, ka, va, mask, dropout_p, inv)[..., : v.shape[-1]]
     bias = (k * k).sum(-1).unsqueeze(-2) * (-0.5 * inv)  # (..., 1, S)
     if mask is not None:
         bias = bias.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else bias + mask
-    return _sdpa(q, k, v, bias, dropout_p, inv)
+    return sdpa(q, k, v, bias, dropout_p, inv)
 
 
 # scores computed here into a fresh tensor (the in-place softmax above may overwrite them)

@@ -19,6 +19,7 @@ import torch
 from torch import Tensor
 
 from attnzoo.functional._checks import check_positive
+from attnzoo.functional._masked import softmax_
 
 __all__ = [
     "NORMALIZERS",
@@ -94,25 +95,13 @@ def masked_softmax(scores: Tensor, mask: Tensor | None = None, dim: int = -1) ->
 
 
 def masked_softmax_(scores: Tensor, mask: Tensor | None = None) -> Tensor | None:
-    """:func:`masked_softmax` over the last dim written into ``scores`` itself (no second ``(..., L, S)``
-    buffer, whose fresh pages cost about as much as the softmax on CPU). For callers that own ``scores``
-    and need no autograd through it; returns None (and leaves ``scores`` alone) when ``mask`` would
-    broadcast ``scores`` to a larger shape."""
+    """:func:`masked_softmax` over the last dim written into ``scores`` itself (see
+    :func:`attnzoo.functional._masked.softmax_`). For callers that own ``scores`` and need no autograd
+    through it; returns None (and leaves ``scores`` alone) when ``mask`` would broadcast ``scores`` to a
+    larger shape."""
     if mask is not None and torch.broadcast_shapes(scores.shape, mask.shape) != scores.shape:
         return None
-    if mask is None:
-        return torch.softmax(scores, dim=-1, out=scores)
-    if mask.dtype == torch.bool:
-        allowed = mask
-        scores.masked_fill_(~mask, float("-inf"))
-    else:
-        scores.add_(mask)
-        allowed = scores != float("-inf")
-    any_allowed = allowed.any(dim=-1, keepdim=True)
-    if not bool(any_allowed.all()):
-        scores.masked_fill_(~any_allowed, 0.0)
-    torch.softmax(scores, dim=-1, out=scores)
-    return scores.masked_fill_(~allowed, 0.0)
+    return softmax_(scores, mask)
 
 
 @register_normalizer("softmax")

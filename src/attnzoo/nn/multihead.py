@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from attnzoo.functional import attention
+from attnzoo.functional._masked import scaled_dot_with_weights, sdpa
 from attnzoo.nn._mha_ops import (
     check_args,
     check_kv,
@@ -26,8 +27,6 @@ from attnzoo.nn._mha_ops import (
     needs_grad,
     pack_heads,
     pack_qkv,
-    scaled_dot_with_weights,
-    zero_fully_masked,
 )
 
 __all__ = ["KVCache", "MultiHeadAttention", "MultiHeadAttentionOutput", "convert_torch_mask"]
@@ -192,11 +191,7 @@ class MultiHeadAttention(nn.Module):
         attn_mask, causal_flag = merge_masks(mask, key_padding_mask, is_causal, B, H, L, S, q, fused)
         dropout_p = self.dropout if self.training else 0.0
         if fused:
-            valid = None
-            if attn_mask is not None:  # some SDPA kernels give NaN on rows with no allowed key
-                attn_mask, valid = zero_fully_masked(attn_mask)
-            out = F.scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal=causal_flag)
-            out, weights = out if valid is None else out * valid, None
+            out, weights = sdpa(q, k, v, attn_mask, dropout_p, is_causal=causal_flag), None
         elif is_dot:
             out, weights = scaled_dot_with_weights(q, k, v, attn_mask, dropout_p, q_scaled=pack)
         else:
