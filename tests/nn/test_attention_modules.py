@@ -21,7 +21,7 @@ def test_bilinear_score_module_fast_path_matches_reference():
     att = Attention(BilinearScore(6, 4))
     q, k, v = torch.randn(2, 3, 6), torch.randn(2, 7, 4), torch.randn(2, 7, 2)
     fast = att(q, k, v).output
-    ref = att(q, k, v, return_weights=True)
+    ref = att(q, k, v, return_attention=True)
     torch.testing.assert_close(fast, ref.output)
     torch.testing.assert_close(ref.weights, torch.softmax(att.score(q, k), -1))
 
@@ -55,7 +55,7 @@ def test_learnable_scores_train():
 def test_attention_module_options_and_errors():
     att = Attention("dot", normalize="topk", top_k=1)
     q, k, v = torch.randn(2, 3, 4), torch.randn(2, 5, 4), torch.randn(2, 5, 2)
-    w = att(q, k, v, return_weights=True).weights
+    w = att(q, k, v, return_attention=True).weights
     assert ((w > 0).sum(-1) == 1).all()
     with pytest.raises(ValueError, match="unknown score"):
         Attention("euclid")

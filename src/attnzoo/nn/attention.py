@@ -77,7 +77,7 @@ class Attention(nn.Module):
 
     Shape: query ``(..., L, E)``, key ``(..., S, E_k)``, value ``(..., S, Ev)``, mask broadcastable to
     ``(..., L, S)`` (True = may attend) -> :class:`~attnzoo.functional.AttentionOutput` with output
-    ``(..., L, Ev)`` and weights ``(..., L, S)`` when ``return_weights=True``.
+    ``(..., L, Ev)`` and weights ``(..., L, S)`` when ``return_attention=True``.
     """
 
     def __init__(
@@ -119,7 +119,7 @@ class Attention(nn.Module):
         value: Tensor,
         mask: Tensor | None = None,
         *,
-        return_weights: bool = False,
+        return_attention: bool = False,
     ) -> AttentionOutput:
         score, tensors = self._score_spec()
         return attention(
@@ -129,7 +129,7 @@ class Attention(nn.Module):
             score=score,
             mask=mask,
             normalize=self.normalize,
-            return_weights=return_weights,
+            return_weights=return_attention,
             dropout_p=self.dropout if self.training else 0.0,
             score_kwargs={**tensors, **self.score_kwargs},
             normalize_kwargs=self.normalize_kwargs,
