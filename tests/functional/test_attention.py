@@ -154,8 +154,8 @@ def test_custom_callables():
 @pytest.mark.parametrize(
     ("kwargs", "exc", "match"),
     [
-        ({"score": "nope"}, ValueError, "unknown score 'nope'; valid names: additive, cosine"),
-        ({"normalize": "nope"}, ValueError, "unknown normaliser 'nope'; valid names: gumbel, hard"),
+        ({"score": "nope"}, ValueError, "unknown score 'nope'; valid: additive, cosine"),
+        ({"normalize": "nope"}, ValueError, "unknown normaliser 'nope'; valid: gumbel, hard"),
         (
             {"mask": torch.ones(2, 5, 8, dtype=torch.bool)},
             ValueError,

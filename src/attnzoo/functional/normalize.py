@@ -18,6 +18,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
+from attnzoo._registry import Registry
 from attnzoo.functional._checks import check_positive
 from attnzoo.functional._masked import softmax_
 
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 NormalizeFn = Callable[..., "Tensor | SampledWeights"]
-NORMALIZERS: dict[str, NormalizeFn] = {}
+NORMALIZERS: Registry[NormalizeFn] = Registry("normaliser", hint=" (or a callable)")
 
 
 class SampledWeights(NamedTuple):
@@ -49,24 +50,14 @@ class SampledWeights(NamedTuple):
 def register_normalizer(name: str) -> Callable[[NormalizeFn], NormalizeFn]:
     """Decorator: register ``fn(scores, mask, **kwargs) -> weights`` under ``name``."""
 
-    def wrap(fn: NormalizeFn) -> NormalizeFn:
-        if name in NORMALIZERS:
-            raise ValueError(f"a normaliser named {name!r} is already registered")
-        NORMALIZERS[name] = fn
-        return fn
-
-    return wrap
+    return NORMALIZERS.register(name)
 
 
 def get_normalizer(normalize: str | NormalizeFn) -> NormalizeFn:
     """Resolve a normaliser name (or pass a callable through)."""
     if callable(normalize):
         return normalize
-    if not isinstance(normalize, str) or normalize not in NORMALIZERS:
-        raise ValueError(
-            f"unknown normaliser {normalize!r}; valid names: {', '.join(sorted(NORMALIZERS))} (or a callable)"
-        )
-    return NORMALIZERS[normalize]
+    return NORMALIZERS.lookup(normalize)
 
 
 def _apply_mask(scores: Tensor, mask: Tensor | None) -> tuple[Tensor, Tensor | None]:
