@@ -49,7 +49,7 @@ def _kwargs(name, eq, ek, h=5):
     }[name]
 
 
-@pytest.mark.parametrize("name", ["dot", "scaled_dot", "cosine", "general", "additive", "gaussian"])
+@pytest.mark.parametrize("name", sorted(AF.SCORES))
 def test_score_matches_numpy(name):
     eq = 6
     ek = 4 if name in ("general", "additive") else eq

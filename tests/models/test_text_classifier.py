@@ -3,16 +3,6 @@ import torch
 
 from attnzoo.models.text_classifier import POOLINGS, TextClassifier, TextClassifierConfig, WordAttention
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # These tensors are tiny: threads only add overhead, and on a shared CPU oversubscription stalls.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 SMALL = {"vocab_size": 40, "embed_dim": 12, "hidden_size": 10, "attention_dim": 6}
 
 

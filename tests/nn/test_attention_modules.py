@@ -3,6 +3,7 @@ import torch
 
 import attnzoo.functional as AF
 from attnzoo.nn import AdditiveScore, Attention, BilinearScore, NadarayaWatson
+from tests.functional.conftest import score_kwargs
 
 
 def test_additive_score_module_matches_functional_and_projected_keys():
@@ -26,14 +27,15 @@ def test_bilinear_score_module_fast_path_matches_reference():
     torch.testing.assert_close(ref.weights, torch.softmax(att.score(q, k), -1))
 
 
-@pytest.mark.parametrize("score", ["dot", "scaled_dot", "cosine", "gaussian"])
+@pytest.mark.parametrize("score", sorted(AF.SCORES))
 def test_attention_module_named_scores(score):
-    att = Attention(score, dropout=0.5)
+    kw = score_kwargs(score, 4)
+    att = Attention(score, dropout=0.5, score_kwargs=kw)
     q, k, v = torch.randn(2, 3, 4), torch.randn(2, 5, 4), torch.randn(2, 5, 2)
     att.eval()
-    torch.testing.assert_close(att(q, k, v).output, AF.attention(q, k, v, score=score).output)
+    torch.testing.assert_close(att(q, k, v).output, AF.attention(q, k, v, score=score, **kw).output)
     att.train()
-    assert not torch.allclose(att(q, k, v).output, AF.attention(q, k, v, score=score).output)
+    assert not torch.allclose(att(q, k, v).output, AF.attention(q, k, v, score=score, **kw).output)
 
 
 def test_learnable_scores_train():
