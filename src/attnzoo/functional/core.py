@@ -57,6 +57,19 @@ class AttentionOutput(_AttentionOutputFields):
         self.log_prob = log_prob
         return self
 
+    # log_prob is an attribute beside the pair (so ``output, weights = ...`` keeps working); the tuple
+    # helpers below carry it, where NamedTuple's own would build the copy without it.
+    @classmethod
+    def _make(cls, iterable) -> AttentionOutput:
+        return cls(*iterable)
+
+    def _replace(self, **changes) -> AttentionOutput:
+        """A copy with the given fields (``output``, ``weights``, ``log_prob``) changed, the rest kept."""
+        log_prob = changes.pop("log_prob", self.log_prob)
+        out = super()._replace(**changes)
+        out.log_prob = log_prob
+        return out
+
 
 @functools.lru_cache(maxsize=256)
 def _keyword_names(fn: Callable) -> tuple[frozenset[str], bool]:
