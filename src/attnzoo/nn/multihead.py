@@ -167,7 +167,7 @@ class MultiHeadAttention(nn.Module):
                 mask=attn_mask,
                 return_weights=need_weights,
                 dropout_p=dropout_p,
-                **self.score_kwargs,
+                score_kwargs=self.score_kwargs,
             )
             out, weights = res.output, res.weights
         out = self.out_proj(out.transpose(1, 2).reshape(B, L, H * hd))  # (B, L, D)
