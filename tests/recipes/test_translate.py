@@ -15,14 +15,6 @@ NAMES = ["Tom", "Mary", "John", "Alice"]
 VERBS = [("sees", "voit"), ("likes", "aime"), ("chases", "poursuit"), ("helps", "aide")]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def test_corpus_scores_perfect_and_multi_reference():
     hyps = ["le chat dort .", "il pleut ."]
     assert corpus_scores(hyps, [[h] for h in hyps])["bleu"] == pytest.approx(100.0)

@@ -15,14 +15,6 @@ from attnzoo.recipes.vision.models import model_names
 from attnzoo.recipes.vision.report import _verdict, results_table
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _images(n, rng):
     """10 classes: a bright 8x8 square at a class-dependent place on a noisy 28x28 background."""
     labels = np.arange(n) % 10

@@ -26,6 +26,8 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from attnzoo._registry import Registry
+
 __all__ = ["BUDGETS", "RECIPES", "Recipe", "get_recipe", "list_recipes", "register_recipe"]
 
 BUDGETS = ("smoke", "full")
@@ -48,7 +50,7 @@ class Recipe:
     data: str  # the real data it runs on by default
 
 
-RECIPES: dict[str, Recipe] = {}
+RECIPES: Registry[Recipe] = Registry("recipe")
 
 
 def register_recipe(
@@ -57,9 +59,8 @@ def register_recipe(
     """Decorator: register a recipe's ``run`` function under ``name``."""
 
     def wrap(fn: Callable[..., dict]) -> Callable[..., dict]:
-        if name in RECIPES and RECIPES[name].run is not fn:
-            raise ValueError(f"a recipe named {name!r} is already registered")
-        RECIPES[name] = Recipe(name, fn, summary, data)
+        if name not in RECIPES or RECIPES[name].run is not fn:  # the same function again is a no-op
+            RECIPES.add(name, Recipe(name, fn, summary, data))
         return fn
 
     return wrap
@@ -79,6 +80,4 @@ def list_recipes() -> list[Recipe]:
 def get_recipe(name: str) -> Recipe:
     """The recipe registered under ``name``; a ValueError lists the valid names."""
     _load_all()
-    if name not in RECIPES:
-        raise ValueError(f"unknown recipe {name!r}; valid recipes: {', '.join(sorted(RECIPES))}")
-    return RECIPES[name]
+    return RECIPES.lookup(name)

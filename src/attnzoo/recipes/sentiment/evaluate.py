@@ -36,7 +36,7 @@ def evaluate(model: TextClassifier, ds: TextDataset, weights: bool = False) -> d
     with torch.no_grad():
         for i in range(0, len(ds), 512):
             tokens, lengths, _ = pad_collate([ds[j] for j in range(i, min(i + 512, len(ds)))])
-            out = model(tokens, lengths, return_weights=weights)
+            out = model(tokens, lengths, return_attention=weights)
             probs.append(F.softmax(out.logits, -1))
             if weights and out.weights is not None:
                 attn += [w[:n].tolist() for w, n in zip(out.weights, lengths.tolist(), strict=True)]

@@ -92,7 +92,7 @@ def explain(
         notes.append(f"only the first {max_len} of {len(tokens)} words were read")
     x = torch.tensor([ids or [0]], dtype=torch.long)
     with torch.no_grad():
-        out = model(x, torch.tensor([len(ids)]), return_weights=True)
+        out = model(x, torch.tensor([len(ids)]), return_attention=True)
     probs = torch.softmax(out.logits[0], -1)
     k = int(probs.argmax())
     weights = out.weights[0, : len(ids)].tolist() if out.weights is not None else [0.0] * len(ids)

@@ -42,7 +42,7 @@ def build_model(name: str, cfg: VisionConfig, in_channels: int, num_classes: int
 def forward_maps(model: nn.Module, x: Tensor) -> tuple[Tensor, list[dict[str, Tensor]]]:
     """``(logits, maps)``: a ResNet's per-block attention dicts, or a RAN's masks as ``{"mask": ...}``."""
     if isinstance(model, ResidualAttentionNetwork):
-        out = model(x, return_masks=True)
+        out = model(x, return_attention=True)
         return out.logits, [{"mask": m} for m in out.masks]
     out = model(x, return_attention=True)
     return out.logits, out.attention
