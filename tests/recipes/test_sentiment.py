@@ -140,7 +140,7 @@ def test_load_corpus_sources_and_errors(tmp_path):
     [
         ({"hiden_size": 3}, r"unknown override.*valid keys: max_len"),
         ({"models": "mean,tfidf"}, "models must include 'attention'"),
-        ({"models": "attention,cnn"}, "come from attention, mean, last, tfidf"),
+        ({"models": "attention,cnn"}, "valid: attention, mean, last, tfidf"),
     ],
 )
 def test_bad_overrides_are_named(tmp_path, overrides, match):

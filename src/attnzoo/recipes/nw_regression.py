@@ -22,7 +22,15 @@ from torch import Tensor, nn
 from attnzoo.functional import nadaraya_watson
 from attnzoo.nn import NadarayaWatson
 from attnzoo.recipes import register_recipe
-from attnzoo.recipes._common import budget_config, parse_overrides_into, recipe_command
+from attnzoo.recipes._common import (
+    budget_config,
+    check_fields,
+    format_mean_std,
+    mean_std,
+    parse_overrides_into,
+    prepare_run_dir,
+    recipe_command,
+)
 from attnzoo.train import TrainConfig, Trainer, seed_everything
 
 __all__ = ["BUDGETS", "NWConfig", "make_data", "run", "truth"]
@@ -39,6 +47,12 @@ class NWConfig:
     w_init: float = 1.0  # initial inverse bandwidth of the parametric model
     bandwidth: float = 1.0  # bandwidth of the non-parametric Gaussian kernel
     sweep_points: int = 25  # bandwidths in the sweep, log-spaced in [0.02, 5]
+
+    def __post_init__(self) -> None:
+        positive = ("n_train", "seeds", "epochs", "lr", "batch_size", "w_init", "bandwidth", "sweep_points")
+        check_fields(self, positive=positive, nonneg=("noise_std",))
+        if self.n_train < 2:  # leave-one-out: each point is predicted from at least one other
+            raise ValueError(f"NWConfig.n_train must be >= 2 (leave-one-out), got {self.n_train}")
 
 
 BUDGETS = {"smoke": NWConfig(), "full": NWConfig(seeds=10, epochs=50, sweep_points=60)}
@@ -101,7 +115,7 @@ def _one_seed(seed: int, cfg: NWConfig, out_dir: Path, resume: bool) -> dict:
         batch_size=cfg.batch_size,
         seed=seed,
         resume=resume,
-        overwrite=not resume,
+        overwrite=not resume,  # run() has refused an earlier run unless --force (prepare_run_dir)
         progress=False,
     )
     opt = torch.optim.SGD(model.parameters(), lr=cfg.lr)
@@ -145,29 +159,37 @@ def _sweep(cfg: NWConfig, runs: list[dict]) -> tuple[np.ndarray, np.ndarray]:
     data="synthetic y = 2 sin x + x^0.8 + noise (the book's set-up; no dataset needed)",
 )
 def run(
-    out_dir: str | Path, *, budget: str = "smoke", seed: int = 0, resume: bool = False, **overrides
+    out_dir: str | Path,
+    *,
+    budget: str = "smoke",
+    seed: int = 0,
+    resume: bool = False,
+    force: bool = False,
+    **overrides,
 ) -> dict:
-    """Run the comparison and write ``out_dir/index.html``; returns the headline numbers."""
+    """Run the comparison and write ``out_dir/index.html``; returns the headline numbers.
+
+    ``resume`` continues the runs found in ``out_dir``; ``force`` replaces them; without either an earlier
+    run there is refused (:func:`attnzoo.recipes._common.prepare_run_dir`). With one seed the std entries
+    are ``None`` (one value has no spread).
+    """
     from attnzoo import viz
 
     cfg = parse_overrides_into(budget_config(BUDGETS, budget), overrides)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_run_dir(out_dir, resume=resume, force=force)
     runs = [_one_seed(seed + s, cfg, out / "train", resume) for s in range(cfg.seeds)]
     names = ["average", "nonparametric", "parametric"]
     table = []
     for n in names:
-        vals = np.array([r["mse"][n] for r in runs])
-        table.append(
-            {"model": n, "test MSE mean": float(vals.mean()), "test MSE std": float(vals.std(ddof=1))}
-        )
+        m, sd = mean_std([r["mse"][n] for r in runs])
+        table.append({"model": n, "test MSE mean": m, "test MSE std": "n=1" if sd is None else sd})
     ws = np.array([r["w"] for r in runs])
     summary = {
         "recipe": "nw-regression",
         "budget": budget,
         "config": asdict(cfg),
-        "test_mse": {row["model"]: [row["test MSE mean"], row["test MSE std"]] for row in table},
-        "learned_w": [float(ws.mean()), float(ws.std(ddof=1))],
+        "test_mse": {n: list(mean_std([r["mse"][n] for r in runs])) for n in names},
+        "learned_w": list(mean_std(ws)),
     }
 
     rep = viz.Report(
@@ -177,7 +199,7 @@ def run(
     rep.add_table(
         table,
         caption=f"Test MSE against the noise-free function, mean +- std over {cfg.seeds} seeds. "
-        f"Learned w = {ws.mean():.2f} +- {ws.std(ddof=1):.2f} (bandwidth 1/w).",
+        f"Learned w = {format_mean_std(ws)} (bandwidth 1/w).",
     )
     r0, d0 = runs[0], runs[0]["data"]
     fits = {"truth": truth(d0["x_test"]).numpy(), **{n: r0["pred"][n].numpy() for n in names}}
@@ -204,14 +226,15 @@ def run(
     )
 
     hs, sweep = _sweep(cfg, runs)
-    m, sd = sweep.mean(0), sweep.std(0, ddof=1)
+    m = sweep.mean(0)
+    sd = sweep.std(0, ddof=1) if len(runs) > 1 else None  # one seed: no band
     summary["sweep_best_bandwidth"] = float(hs[m.argmin()])
     summary["sweep_best_mse"] = float(m.min())
     learned = (1 / ws, np.array([r["mse"]["parametric"] for r in runs]))
     fig = viz.line_plot(
         hs,
         {"non-parametric test MSE": m},
-        bands={"+- 1 std over seeds": (m - sd, m + sd)},
+        bands={} if sd is None else {"+- 1 std over seeds": (m - sd, m + sd)},
         points={"parametric: learned bandwidth 1/w": learned},
         logx=True,
         logy=True,

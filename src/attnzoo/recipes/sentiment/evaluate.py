@@ -90,7 +90,7 @@ def results_table(results: dict[str, list[dict]], lr: dict | None) -> list[dict]
             {
                 "model": f"bi-GRU + {name}{kind}",
                 "test acc": float(acc.mean()),
-                "std": float(acc.std(ddof=1)) if len(acc) > 1 else 0.0,
+                "std": float(acc.std(ddof=1)) if len(acc) > 1 else "n=1",  # one seed: no spread
                 "valid acc": float(np.mean([r["valid"] for r in runs])),
                 "runs": len(runs),
                 "per seed": ", ".join(f"{a:.4f}" for a in acc),

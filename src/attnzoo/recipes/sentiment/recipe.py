@@ -8,7 +8,6 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from attnzoo.data.text import (
@@ -16,7 +15,13 @@ from attnzoo.data.text import (
     Vocab,
     tokenize,
 )
-from attnzoo.recipes._common import budget_config, parse_overrides_into, recipe_command
+from attnzoo.recipes._common import (
+    budget_config,
+    mean_std,
+    parse_overrides_into,
+    prepare_run_dir,
+    recipe_command,
+)
 from attnzoo.recipes.sentiment.bundle import save_bundle
 from attnzoo.recipes.sentiment.config import BUDGETS, MODELS
 from attnzoo.recipes.sentiment.data import load_corpus, subset
@@ -29,12 +34,17 @@ __all__ = ["run"]
 log = logging.getLogger("attnzoo.sentiment")
 
 
+def _round(x) -> float | None:
+    return round(x, 4) if isinstance(x, float) else None
+
+
 def run(
     out_dir: str | Path,
     *,
     budget: str = "smoke",
     seed: int = 0,
     resume: bool = False,
+    force: bool = False,
     data: str = "rotten-tomatoes",
     data_dir: str | Path | None = None,
     **overrides,
@@ -46,6 +56,7 @@ def run(
         budget: ``"smoke"`` (about a minute, a 2,000-review subset) or ``"full"``.
         seed: first seed; the neural models run with ``seed, seed + 1, ...``.
         resume: continue interrupted training runs found in ``out_dir/train``.
+        force: replace an earlier run in ``out_dir`` (without ``resume`` or ``force`` it is refused).
         data: one of :data:`DATA_SOURCES`.
         data_dir: the data's file or folder (required for ``imdb`` and ``csv``; else the packaged copy).
         **overrides: fields of :class:`SentimentConfig`.
@@ -53,14 +64,8 @@ def run(
     Returns:
         A summary: test accuracy mean and std per model, sizes of the split, the config.
     """
-    cfg = parse_overrides_into(budget_config(BUDGETS, budget), overrides)
-    unknown = [m for m in cfg.models if m not in MODELS]
-    if unknown or "attention" not in cfg.models:
-        raise ValueError(
-            f"models must include 'attention' and come from {', '.join(MODELS)}; got {cfg.models}"
-        )
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    cfg = parse_overrides_into(budget_config(BUDGETS, budget), overrides)  # SentimentConfig checks models
+    out = prepare_run_dir(out_dir, resume=resume, force=force)
     corpus = load_corpus(data, data_dir, mr_min_abs_score=cfg.mr_min_abs_score)
     train = subset(corpus["train"], cfg.max_train)
     valid, test = subset(corpus["valid"], cfg.max_eval), subset(corpus["test"], cfg.max_eval)
@@ -103,7 +108,8 @@ def run(
         "budget": budget,
         "data": data,
         "sizes": sizes,
-        "test_acc": {row["model"]: [round(row["test acc"], 4), round(row["std"], 4)] for row in table},
+        # [mean, std]; the std is None for one seed (one value has no spread)
+        "test_acc": {row["model"]: [round(row["test acc"], 4), _round(row["std"])] for row in table},
         "attention_matches_baselines": (
             bool(table[0]["test acc"] >= max(r["test acc"] for r in table[1:])) if len(table) > 1 else None
         ),
@@ -115,9 +121,8 @@ def run(
     diags = [r["diag"] for r in results["attention"] if r["diag"]]
     summary["attention"] = {}  # peakedness and erasure, mean and std over the attention model's seeds
     for k in diags[0] if diags else []:
-        v = np.array([d[k] for d in diags], dtype=float)
-        std = float(v.std(ddof=1)) if len(v) > 1 else 0.0
-        summary["attention"][k] = [round(float(v.mean()), 4), round(std, 4)]
+        mean, std = mean_std([d[k] for d in diags])
+        summary["attention"][k] = [round(mean, 4), _round(std)]
     info = {"data": data, "budget": budget, "seed": kept_seed, "test_acc": ev["acc"]}
     save_bundle(out / "model.safetensors", model, vocab, corpus["labels"], cfg.max_len, info)
     args = {"data": data, **({"data_dir": str(data_dir)} if data_dir else {}), **overrides}

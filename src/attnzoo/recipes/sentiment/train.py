@@ -62,7 +62,7 @@ def train_model(
         best_mode="max",
         num_threads=cfg.num_threads,
         resume=resume,
-        overwrite=not resume,
+        overwrite=not resume,  # run() has refused an earlier run unless --force (prepare_run_dir)
         progress=True,
     )
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)

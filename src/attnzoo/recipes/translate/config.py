@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from attnzoo.recipes._common import check_fields
+
 __all__ = ["BUDGETS", "DATA", "DESCRIPTION", "SUMMARY", "TranslateConfig"]
 
 #: One line for ``attnzoo list``.
@@ -59,6 +61,40 @@ class TranslateConfig:
     beam_size: int = 5  # beam width for the beam-search rows
     length_penalty: float = 0.6  # GNMT length penalty alpha for beam search
     num_threads: int = 1  # torch threads; 1 is fastest on a CPU shared with other jobs
+
+    def __post_init__(self) -> None:
+        # the variant names are checked by train.check_config (the registry lives in models.py, above us)
+        check_fields(
+            self,
+            positive=(
+                "n_train",
+                "max_train_words",
+                "n_valid_bleu",
+                "n_valid_loss",
+                "n_test",
+                "vocab_size",
+                "emb_dim",
+                "hidden_dim",
+                "tf_layers",
+                "tf_heads",
+                "tf_ff",
+                "epochs",
+                "rounds_per_epoch",
+                "max_steps",
+                "batch_size",
+                "lr",
+                "tf_lr",
+                "tf_warmup",
+                "grad_clip",
+                "beam_size",
+                "num_threads",
+            ),
+            nonneg=("length_penalty",),
+            fraction=("dropout", "tf_dropout", "label_smoothing"),
+            choices={"source": ("en", "fr")},
+        )
+        if not self.variants:
+            raise ValueError("TranslateConfig.variants must name at least one variant, got ()")
 
 
 BUDGETS = {

@@ -9,7 +9,12 @@ from pathlib import Path
 
 import torch
 
-from attnzoo.recipes._common import budget_config, parse_overrides_into, recipe_command
+from attnzoo.recipes._common import (
+    budget_config,
+    parse_overrides_into,
+    prepare_run_dir,
+    recipe_command,
+)
 from attnzoo.recipes.translate.config import BUDGETS
 from attnzoo.recipes.translate.data import prepare_data
 from attnzoo.recipes.translate.evaluate import evaluate_variant
@@ -22,7 +27,13 @@ _log = logging.getLogger("attnzoo.recipes.translate")
 
 
 def run(
-    out_dir: str | Path, *, budget: str = "smoke", seed: int = 0, resume: bool = False, **overrides
+    out_dir: str | Path,
+    *,
+    budget: str = "smoke",
+    seed: int = 0,
+    resume: bool = False,
+    force: bool = False,
+    **overrides,
 ) -> dict:
     """Train every variant with the same budget and seed, evaluate on the test split, write the report.
 
@@ -32,6 +43,7 @@ def run(
         budget: ``smoke`` (about a minute: 3k pairs, tiny models) or ``full``.
         seed: seeds data order, initial weights and the training subset.
         resume: continue interrupted trainings found in ``out_dir``.
+        force: replace an earlier run in ``out_dir`` (without ``resume`` or ``force`` it is refused).
         **overrides: any :class:`TranslateConfig` field, e.g. ``variants=("seq2seq", "bahdanau")``.
 
     Returns:
@@ -39,8 +51,7 @@ def run(
     """
     cfg = parse_overrides_into(budget_config(BUDGETS, budget), overrides)
     check_config(cfg)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_run_dir(out_dir, resume=resume, force=force)
     torch.set_num_threads(cfg.num_threads)
     data = prepare_data(cfg, seed=seed)
     results = {}

@@ -81,7 +81,7 @@ def train_variant(
         log_every=50,
         num_threads=cfg.num_threads,
         resume=resume,
-        overwrite=not resume,
+        overwrite=not resume,  # run() has refused an earlier run unless --force (prepare_run_dir)
         checkpoint_every=200,
         resume_hint="attnzoo run translate --resume",
     )

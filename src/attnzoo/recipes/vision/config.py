@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from attnzoo.recipes._common import check_fields
 from attnzoo.recipes.vision.models import BASELINE, model_names
 
 __all__ = ["BUDGETS", "CLASS_NAMES", "DATA", "DESCRIPTION", "SUMMARY", "VisionConfig"]
@@ -81,14 +82,32 @@ class VisionConfig:
     figure_images: int = 8  # test images in the spatial attention figures (the first of each class)
 
     def __post_init__(self) -> None:
-        valid = model_names()
-        unknown = [m for m in self.modules if m not in valid]
-        if unknown:
-            raise ValueError(f"unknown model(s) {', '.join(unknown)} in modules; valid: {', '.join(valid)}")
-        for name in ("seeds", "epochs", "batch_size", "figure_images", "workers"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+        check_fields(
+            self,
+            positive=(
+                "seeds",
+                "epochs",
+                "batch_size",
+                "lr",
+                "val_size",
+                "train_limit",
+                "test_limit",
+                "widths",
+                "blocks",
+                "ran_width",
+                "num_threads",
+                "workers",
+                "figure_images",
+            ),
+            nonneg=("weight_decay", "crop_pad"),
+            fraction=("momentum", "label_smoothing"),
+            choices={"modules": model_names()},
+        )
+        if len(self.widths) != len(self.blocks) or not self.widths:
+            raise ValueError(
+                f"VisionConfig.widths and blocks must be non-empty and of one length (a width and a block "
+                f"count a stage), got widths={self.widths}, blocks={self.blocks}"
+            )
 
     @property
     def models(self) -> list[str]:

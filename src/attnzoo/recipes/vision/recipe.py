@@ -10,7 +10,12 @@ from dataclasses import asdict
 from pathlib import Path
 
 from attnzoo.data.images import Normalise
-from attnzoo.recipes._common import budget_config, parse_overrides_into, recipe_command
+from attnzoo.recipes._common import (
+    budget_config,
+    parse_overrides_into,
+    prepare_run_dir,
+    recipe_command,
+)
 from attnzoo.recipes.vision import figures as figs
 from attnzoo.recipes.vision.config import BUDGETS, VisionConfig
 from attnzoo.recipes.vision.data import load, load_once
@@ -48,13 +53,22 @@ def _train_parallel(jobs: list[tuple[str, int]], cfg: VisionConfig, out: Path, r
 
 
 def run(
-    out_dir: str | Path, *, budget: str = "smoke", seed: int = 0, resume: bool = False, **overrides
+    out_dir: str | Path,
+    *,
+    budget: str = "smoke",
+    seed: int = 0,
+    resume: bool = False,
+    force: bool = False,
+    **overrides,
 ) -> dict:
-    """Train every model, write ``out_dir/index.html`` and ``summary.json``; return the headline numbers."""
+    """Train every model, write ``out_dir/index.html`` and ``summary.json``; return the headline numbers.
+
+    ``resume`` continues the runs found in ``out_dir``, ``force`` replaces them; without either an earlier
+    run there is refused.
+    """
     start = time.perf_counter()
     cfg = parse_overrides_into(budget_config(BUDGETS, budget), overrides)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_run_dir(out_dir, resume=resume, force=force)
     data, class_names = load(cfg)
     num_classes = len(class_names)
     results: dict[str, list[dict]] = {}

@@ -75,7 +75,7 @@ def train_one(
         best_mode="max",
         num_threads=cfg.num_threads,
         resume=resume,
-        overwrite=not resume,
+        overwrite=not resume,  # run() has refused an earlier run unless --force (prepare_run_dir)
         progress=True,
         resume_hint="--resume",
     )
