@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from attnzoo.train.schema import type_ok
+
 C = TypeVar("C")
 
 __all__ = [
@@ -91,25 +93,6 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-def _type_ok(value: Any, ann: Any) -> bool:
-    """Does ``value`` fit the (simple) annotation: int, float, bool, str, X | None, tuple[X, ...]?"""
-    origin = typing.get_origin(ann)
-    if origin in (typing.Union, types.UnionType):
-        return any(_type_ok(value, a) for a in typing.get_args(ann))
-    if ann is type(None):
-        return value is None
-    if origin is tuple:
-        inner = typing.get_args(ann)[0]
-        return isinstance(value, tuple) and all(_type_ok(v, inner) for v in value)
-    if ann is float:
-        return _is_number(value)
-    if ann is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if isinstance(ann, type):
-        return isinstance(value, ann)
-    return True  # an annotation this checker does not model: leave it to the field's own checks
-
-
 _RULES = {
     "positive": ("> 0", lambda v: v > 0),
     "nonneg": (">= 0", lambda v: v >= 0),
@@ -143,7 +126,7 @@ def check_fields(
     hints = typing.get_type_hints(type(config))
     for f in dataclasses.fields(config):
         value = getattr(config, f.name)
-        if f.name in hints and not _type_ok(value, hints[f.name]):
+        if f.name in hints and not type_ok(value, hints[f.name]):
             raise TypeError(f"{cls}.{f.name} must be {hints[f.name]}, got {type(value).__name__} {value!r}")
     groups = {"positive": positive, "nonneg": nonneg, "finite": finite, "fraction": fraction}
     for rule, names in groups.items():

@@ -7,13 +7,14 @@ import json
 import os
 from pathlib import Path
 
-from safetensors import safe_open
 from safetensors.torch import save_file
 
 from attnzoo.data.text import (
     Vocab,
 )
 from attnzoo.models.text_classifier import TextClassifier, TextClassifierConfig
+from attnzoo.train.checkpoint import load_weights
+from attnzoo.train.schema import build_checked, config_from_dict, read_metadata
 
 __all__ = ["DEFAULT_CHECKPOINT", "load_bundle", "save_bundle"]
 
@@ -22,6 +23,8 @@ DEFAULT_CHECKPOINT = Path("runs/sentiment/model.safetensors")  # where `attnzoo 
 
 
 _FORMAT = "attnzoo.sentiment/1"
+# the bundle's metadata: each key and its type (JSON-decoded unless str)
+_SPEC = {"format": str, "config": dict, "vocab": str, "labels": list, "max_len": int, "info": dict}
 
 
 def save_bundle(path: Path, model: TextClassifier, vocab: Vocab, labels: list[str], max_len: int, info: dict):
@@ -41,7 +44,12 @@ def save_bundle(path: Path, model: TextClassifier, vocab: Vocab, labels: list[st
 
 
 def load_bundle(path: str | os.PathLike) -> tuple[TextClassifier, Vocab, list[str], int, dict]:
-    """``(model in eval mode, vocab, labels, max_len, info)`` from a file written by the sentiment recipe."""
+    """``(model in eval mode, vocab, labels, max_len, info)`` from a file written by the sentiment recipe.
+
+    The metadata is checked (keys, types, ranges, the vocabulary's and labels' sizes against the config)
+    and the weights' shapes against the config before the model is built: a malformed bundle is a
+    ``ValueError`` naming the file and the field, and nothing large is allocated for a lying one.
+    """
     path = Path(path)
     if path.is_dir():
         path = path / "model.safetensors"
@@ -50,15 +58,30 @@ def load_bundle(path: str | os.PathLike) -> tuple[TextClassifier, Vocab, list[st
             f"no sentiment model at {path}: train one with `attnzoo run sentiment` (it writes "
             f"{DEFAULT_CHECKPOINT}, the default), or pass --checkpoint with a run's model.safetensors"
         )
-    with safe_open(str(path), framework="pt") as f:
-        meta = f.metadata() or {}
-        if meta.get("format") != _FORMAT:
-            raise ValueError(
-                f"{path} is not a sentiment model bundle (metadata format {meta.get('format')!r}, "
-                f"expected {_FORMAT!r}); pass the run's model.safetensors, not best.safetensors"
-            )
-        state = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118  (safe_open has no __iter__)
-    model = TextClassifier(TextClassifierConfig(**json.loads(meta["config"])))
-    model.load_state_dict(state)
-    vocab = Vocab.from_json(meta["vocab"])
-    return model.eval(), vocab, json.loads(meta["labels"]), int(meta["max_len"]), json.loads(meta["info"])
+    meta = read_metadata(path, {"format": str})
+    if meta["format"] != _FORMAT:
+        raise ValueError(
+            f"{path} is not a sentiment model bundle (metadata format {meta['format']!r}, "
+            f"expected {_FORMAT!r}); pass the run's model.safetensors, not best.safetensors"
+        )
+    meta = read_metadata(path, _SPEC)
+    config = config_from_dict(TextClassifierConfig, meta["config"], source=f"{path}: metadata 'config'")
+    max_len, labels = meta["max_len"], meta["labels"]
+    if max_len < 1:
+        raise ValueError(f"{path}: metadata 'max_len' must be >= 1, got {max_len}")
+    if len(labels) != config.num_classes or not all(isinstance(x, str) for x in labels):
+        raise ValueError(
+            f"{path}: metadata 'labels' must be {config.num_classes} names (the config's num_classes), "
+            f"got {labels!r}"
+        )
+    try:
+        vocab = Vocab.from_json(meta["vocab"])
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"{path}: metadata 'vocab' is not a vocabulary: {e}") from None
+    if len(vocab) != config.vocab_size:
+        raise ValueError(
+            f"{path}: metadata 'vocab' holds {len(vocab)} tokens, the config's vocab_size is "
+            f"{config.vocab_size}"
+        )
+    model = load_weights(build_checked(TextClassifier, config, path), path)
+    return model.eval(), vocab, labels, max_len, meta["info"]

@@ -15,6 +15,7 @@ from attnzoo.models.encdec import EncoderDecoder
 from attnzoo.models.luong import Luong, LuongConfig
 from attnzoo.models.seq2seq import Seq2Seq, Seq2SeqConfig
 from attnzoo.recipes.translate.data import TranslationData
+from attnzoo.train.schema import build_checked, config_from_dict
 
 __all__ = ["DEFAULT_CHECKPOINT", "VARIANTS", "build_model", "load_model", "register_variant", "save_model"]
 
@@ -117,7 +118,12 @@ def save_model(model: EncoderDecoder, variant: str, data: TranslationData, out: 
 
 
 def load_model(checkpoint: str | Path) -> tuple[EncoderDecoder, SubwordTokenizer, SubwordTokenizer, dict]:
-    """Rebuild a trained variant from its folder (or a ``.safetensors`` file in it)."""
+    """Rebuild a trained variant from its folder (or a ``.safetensors`` file in it).
+
+    ``model.json`` is checked (keys, types, the config against its dataclass), the tokenisers' sizes against
+    the config, and the weights' shapes against the config before the model is built: a malformed folder
+    is a ``ValueError`` naming the file and the field (a missing file stays ``FileNotFoundError``).
+    """
     from attnzoo.train import BEST, load_weights
 
     path = Path(checkpoint)
@@ -128,17 +134,35 @@ def load_model(checkpoint: str | Path) -> tuple[EncoderDecoder, SubwordTokenizer
             f"no model.json in {folder}: pass a variant folder written by `attnzoo run translate` "
             "(e.g. runs/translate/bahdanau), or train one first"
         )
-    meta = json.loads(meta_path.read_text())
-    types = _model_type(meta.get("class"))
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ValueError(f"{meta_path}: not valid JSON: {e}") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"{meta_path}: expected a JSON object, got {type(meta).__name__}")
+    for key, kind in (("variant", str), ("class", str), ("config", dict)):
+        if not isinstance(meta.get(key), kind):
+            got = type(meta[key]).__name__ if key in meta else "nothing"
+            raise ValueError(f"{meta_path}: {key!r} must be a {kind.__name__}, got {got}")
+    types = _model_type(meta["class"])
     if types is None:
         known = [*MODEL_TYPES, "TransformerSeq2Seq"]
-        raise ValueError(f"{meta_path}: unknown model class {meta.get('class')!r}; known: {known}")
+        raise ValueError(f"{meta_path}: unknown model class {meta['class']!r}; known: {known}")
     model_cls, config_cls = types
-    config = config_cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in meta["config"].items()})
-    model = load_weights(model_cls(config), weights).eval()
-    return (
-        model,
-        SubwordTokenizer.load(folder / "src.model"),
-        SubwordTokenizer.load(folder / "tgt.model"),
-        meta,
-    )
+    config = config_from_dict(config_cls, meta["config"], source=f"{meta_path}: 'config'")
+    toks = []
+    for side, size in (("src", config.src_vocab), ("tgt", config.tgt_vocab)):
+        try:
+            tok = SubwordTokenizer.load(folder / f"{side}.model")
+        except (RuntimeError, OSError, ValueError, TypeError) as e:
+            if isinstance(e, FileNotFoundError):
+                raise
+            raise ValueError(f"{folder / f'{side}.model'}: not a SentencePiece model: {e}") from None
+        if tok.vocab_size != size:
+            raise ValueError(
+                f"{folder / f'{side}.model'} has {tok.vocab_size} pieces, {meta_path} says "
+                f"{side}_vocab={size}"
+            )
+        toks.append(tok)
+    model = load_weights(build_checked(model_cls, config, weights), weights).eval()
+    return model, toks[0], toks[1], meta
