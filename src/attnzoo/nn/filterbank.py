@@ -21,6 +21,7 @@ __all__ = [
     "FilterbankAttention",
     "FilterbankParams",
     "filterbank",
+    "filterbank_box",
     "filterbank_params",
     "read",
     "write",
@@ -110,6 +111,21 @@ def filterbank(params: FilterbankParams, H: int, W: int, N: int, eps: float = 1e
     F_x = _axis_filters(params.g_x, params.delta, params.sigma2, W, N, eps)
     F_y = _axis_filters(params.g_y, params.delta, params.sigma2, H, N, eps)
     return F_x, F_y
+
+
+def filterbank_box(params: FilterbankParams, N: int) -> Tensor:
+    """The grid's extent as ``(x0, y0, x1, y1)`` in 0-based pixel coordinates (pixel centres at integers).
+
+    Each of the N filters a side covers a ``delta`` wide cell around its centre, so the box is
+    ``g - 1 -+ N delta / 2`` (``-1``: the centres are 1-based); one-pixel filters over columns ``c0..c1`` give
+    ``x0 = c0 - 0.5``, ``x1 = c1 + 0.5``, the pixels' outline. For drawing where DRAW reads or writes.
+
+    Shape:
+        params: each (...) -> (..., 4).
+    """
+    half = N * params.delta / 2
+    gx, gy = params.g_x - 1, params.g_y - 1
+    return torch.stack([gx - half, gy - half, gx + half, gy + half], -1)
 
 
 def _check_filters(F_x: Tensor, F_y: Tensor, gamma: Tensor) -> None:
