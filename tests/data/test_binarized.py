@@ -36,6 +36,8 @@ def test_fixed_and_dynamic_datasets():
     assert set(draws.unique().tolist()) <= {0.0, 1.0}
     assert (draws != draws[0]).any()  # re-sampled on each access
     assert len(dyn) == 64
+    torch.testing.assert_close(fixed.head(10).tensor(), fixed.tensor()[:10])
+    assert fixed.head(None) is not fixed and len(fixed.head(None)) == 64
 
 
 def test_bad_inputs():

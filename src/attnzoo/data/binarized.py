@@ -68,6 +68,14 @@ class BinarizedImages(Dataset):
             x = torch.bernoulli(x)
         return (x,)
 
+    def head(self, n: int | None) -> BinarizedImages:
+        """The first ``n`` images (the same bits) as a new dataset; ``None``: all of them."""
+        if n is not None and (not isinstance(n, int) or n < 1):
+            raise ValueError(f"n must be a positive int or None, got {n!r}")
+        out = object.__new__(BinarizedImages)
+        out.mode, out.data = self.mode, self.data if n is None else self.data[:n]
+        return out
+
     def tensor(self) -> torch.Tensor:
         """All images at once, (N, 1, H, W) float32 (the probabilities when dynamic)."""
         return self.data
