@@ -9,12 +9,13 @@ from attnzoo.viz import image_grid, save_gif
 
 def test_image_grid_with_boxes():
     imgs = np.random.default_rng(0).random((5, 6, 7))
-    fig = image_grid(
-        imgs, ncols=3, titles=list("abcde"), boxes=[[(0, 0, 3, 3)], [], [], [], [(1, 1, 2, 2)] * 2]
-    )
+    boxes = [[(0, 0, 3, 3)], [(-9, -9, 99, 99)], [(20, 20, 30, 30)], [], [(1, 1, 2, 2)] * 2]
+    fig = image_grid(imgs, ncols=3, titles=list("abcde"), boxes=boxes)
     axes = [a for a in fig.axes if a.images]
     assert len(axes) == 5
-    assert len(axes[0].patches) == 1 and len(axes[4].patches) == 2 and not axes[1].patches
+    assert len(axes[0].patches) == 1 and len(axes[4].patches) == 2 and not axes[3].patches
+    assert axes[1].patches[0].get_bbox().bounds == (-0.5, -0.5, 7, 6)  # clipped to the outline
+    assert not axes[2].patches  # wholly outside: not drawn
     with pytest.raises(ValueError, match="one entry per image"):
         image_grid(imgs, boxes=[[]])
     with pytest.raises(ValueError, match="3-D"):

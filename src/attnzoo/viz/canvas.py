@@ -2,8 +2,9 @@
 
 Generic: an image is ``(H, W)`` in [0, 1]; a box is ``(x0, y0, x1, y1)`` in pixel coordinates where pixel
 ``(r, c)`` has its centre at ``(c, r)`` (matplotlib's ``imshow`` convention), so a box around pixels
-``c0..c1`` is ``(c0 - 0.5, ., c1 + 0.5, .)``. Used for sequential generation (canvases step by step, the
-window written at each step) and glimpses.
+``c0..c1`` is ``(c0 - 0.5, ., c1 + 0.5, .)``. Boxes are clipped to the image's outline (a window larger
+than the image is drawn as its border; one wholly outside is not drawn). Used for sequential generation
+(canvases step by step, the window written at each step) and glimpses.
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ from attnzoo.viz._common import _new_figure, _to_numpy
 __all__ = ["image_grid", "save_gif"]
 
 Box = tuple[float, float, float, float]
+
+
+def _clip(box: Box, h: int, w: int) -> Box:
+    """A box clipped to the image's outline, so a window larger than the image shows as its border."""
+    x0, y0, x1, y1 = box
+    return (max(x0, -0.5), max(y0, -0.5), min(x1, w - 0.5), min(y1, h - 0.5))
 
 
 def _check_boxes(boxes: Any, n: int, name: str) -> list[list[Box]]:
@@ -79,7 +86,10 @@ def image_grid(
         if i >= n:
             continue
         ax.imshow(imgs[i], cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
-        for j, (x0, y0, x1, y1) in enumerate(bxs[i]):
+        for j, box in enumerate(bxs[i]):
+            x0, y0, x1, y1 = _clip(box, *imgs.shape[1:])
+            if x0 >= x1 or y0 >= y1:
+                continue
             color = box_colors[j % len(box_colors)]
             ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor=color, linewidth=1.2))
         ax.set_xlim(-0.5, imgs.shape[2] - 0.5)
@@ -127,8 +137,11 @@ def save_gif(
         img = Image.fromarray((frame * 255).round().astype(np.uint8)).convert("RGB")
         img = img.resize((frame.shape[1] * scale, frame.shape[0] * scale), Image.Resampling.NEAREST)
         draw = ImageDraw.Draw(img)
-        for j, (x0, y0, x1, y1) in enumerate(bxs[t]):
-            xy = [(x0 + 0.5) * scale, (y0 + 0.5) * scale, (x1 + 0.5) * scale, (y1 + 0.5) * scale]
+        for j, box in enumerate(bxs[t]):
+            x0, y0, x1, y1 = _clip(box, *frame.shape)
+            if x0 >= x1 or y0 >= y1:
+                continue
+            xy = [(x0 + 0.5) * scale, (y0 + 0.5) * scale, (x1 + 0.5) * scale - 1, (y1 + 0.5) * scale - 1]
             draw.rectangle(xy, outline=tuple(box_colors[j % len(box_colors)]), width=max(1, scale // 4))
         out.append(img.convert("P", palette=Image.Palette.ADAPTIVE))
     path = Path(path)
