@@ -145,3 +145,12 @@ def test_bad_inputs():
         filterbank((1, 2, 3, 4, 5), 6, 7, 3)
     with pytest.raises(ValueError, match="h must have shape"):
         FilterbankAttention(8, 6, 7, 3)(torch.zeros(2, 9))
+
+
+def test_box_outlines_the_pixels_read():
+    from attnzoo.nn import filterbank_box
+
+    p = _params(2, 6 + 1 + 1.5, 2 + 1 + 1.5, 1e-3, 1.0, 1.0)  # one-pixel filters on columns 6..9, rows 2..5
+    box = filterbank_box(p, 4)
+    assert box.shape == (2, 4)
+    torch.testing.assert_close(box[0], torch.tensor([5.5, 1.5, 9.5, 5.5], dtype=torch.float64))
