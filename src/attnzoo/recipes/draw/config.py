@@ -67,10 +67,11 @@ BUDGETS = {
         test_limit=1_000,
         samples=16,
     ),
-    # the paper's MNIST models, 50 epochs each. Measured on this project's shared 2-core machine, one thread,
-    # batch 100 (benchmarks/bench_draw_train.py): attention T=64 ~1,700-4,500 s an epoch, no attention
-    # ~2.5x that, so days, not hours, on a CPU; `attnzoo run draw --budget full --out runs/draw` (add
-    # `--resume` to continue after a stop; `variants=attention` trains one model)
+    # the paper's MNIST models, 50 epochs each. Measured on this project's shared 2-core machine, one
+    # thread, batch 100 (benchmarks/bench_draw_train.py): attention T=64 ~1,700-5,500 s an epoch (load
+    # 2-13), no attention ~1.6-2.5x that, so days, not hours, on a CPU:
+    # `attnzoo run draw --budget full --out runs/draw` (`--resume` continues after a stop;
+    # `variants=attention` trains one model)
     "full": DrawRecipeConfig(),
 }
 
