@@ -6,6 +6,7 @@ so no display is ever needed and pyplot's global state is left alone. Each plott
 ``Figure``, takes ``ax=`` to draw into existing axes, and ``path=`` to save a PNG.
 """
 
+from attnzoo.viz.canvas import image_grid, save_gif
 from attnzoo.viz.heatmap import attention_heatmap, heatmap_grid
 from attnzoo.viz.overlay import image_overlay, upsample_map
 from attnzoo.viz.plots import fit_plot, line_plot
@@ -19,8 +20,10 @@ __all__ = [
     "heatmap_grid",
     "highlight_words_html",
     "highlight_words_terminal",
+    "image_grid",
     "image_overlay",
     "line_plot",
+    "save_gif",
     "upsample_map",
     "write_index",
 ]
