@@ -11,7 +11,7 @@ import torch
 from attnzoo.data import BinarizedImages
 from attnzoo.models.draw import DRAW, DRAWConfig
 from attnzoo.recipes.draw.config import VARIANTS, DrawRecipeConfig
-from attnzoo.train import BEST, TrainConfig, Trainer, load_weights, read_metrics
+from attnzoo.train import TrainConfig, Trainer, read_metrics
 
 __all__ = ["evaluate", "model_config", "train_variant"]
 
@@ -95,10 +95,9 @@ def train_variant(
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     trainer = Trainer(model, opt, splits["train"], step_fn=step_fn, eval_fn=eval_fn, config=tc)
     trainer.fit()
-    if trainer.interrupted:
-        raise KeyboardInterrupt(f"training of DRAW {variant} stopped by {trainer.interrupted}")
+    trainer.raise_if_interrupted()
+    trainer.load_best()
     epochs = read_metrics(run_dir, kind="epoch")
-    load_weights(model, run_dir / BEST)
     threads = torch.get_num_threads()
     torch.set_num_threads(cfg.num_threads)
     try:
