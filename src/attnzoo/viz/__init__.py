@@ -10,11 +10,13 @@ from attnzoo.viz.heatmap import attention_heatmap, heatmap_grid
 from attnzoo.viz.overlay import image_overlay, upsample_map
 from attnzoo.viz.plots import fit_plot, line_plot
 from attnzoo.viz.report import Report, write_index
+from attnzoo.viz.rollout import attention_rollout
 from attnzoo.viz.words import highlight_words_html, highlight_words_terminal
 
 __all__ = [
     "Report",
     "attention_heatmap",
+    "attention_rollout",
     "fit_plot",
     "heatmap_grid",
     "highlight_words_html",
