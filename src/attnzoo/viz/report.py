@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from attnzoo.viz.prose import prose_html
+
 __all__ = ["Report", "write_index"]
 
 _CSS = """
@@ -31,41 +33,6 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 caption, figcaption { color: #555; font-size: .9em; caption-side: bottom; padding-top: .3em; }
 figure { margin: 1.2em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
 """
-
-_INLINE = [
-    (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
-    (re.compile(r"\*\*([^*]+)\*\*"), r"<strong>\1</strong>"),
-    # links only to http(s) or relative paths; the text was escaped already
-    (
-        re.compile(r"\[([^\]]+)\]\(((?:https?://|\.{0,2}/|[\w.-]+(?:/|\.html|#))[^)\s]*)\)"),
-        r'<a href="\2">\1</a>',
-    ),
-]
-
-
-def _inline(text: str) -> str:
-    out = html.escape(text)
-    for pattern, repl in _INLINE:
-        out = pattern.sub(repl, out)
-    return out
-
-
-def _markdown(text: str) -> str:
-    """A small, safe subset: blank-line paragraphs, ``#`` headings, ``-`` lists, `code`, **bold**, links."""
-    blocks = []
-    for block in re.split(r"\n\s*\n", text.strip()):
-        lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
-        if not lines:
-            continue
-        heading = re.match(r"^(#{1,4})\s+(.*)$", lines[0])
-        if heading and len(lines) == 1:
-            level = min(len(heading.group(1)) + 1, 5)  # "#" is a section (h2); the report title is h1
-            blocks.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
-        elif all(ln[:2] in ("- ", "* ") for ln in lines):
-            blocks.append("<ul>" + "".join(f"<li>{_inline(ln[2:])}</li>" for ln in lines) + "</ul>")
-        else:
-            blocks.append("<p>" + "<br>\n".join(_inline(ln) for ln in lines) + "</p>")
-    return "\n".join(blocks)
 
 
 def _cell(value: Any, floatfmt: str) -> tuple[str, bool]:
@@ -133,12 +100,13 @@ class Report:
         return self
 
     def add_text(self, text: str) -> Report:
-        """Text (escaped) in a small markdown subset.
+        """Prose (escaped), its reST/Markdown subset rendered by :func:`attnzoo.viz.prose.prose_html`.
 
-        Paragraphs split by blank lines, ``#`` headings, ``-`` lists, `code`, **bold**, and ``[text](url)``
-        links to http(s) or relative addresses only.
+        Paragraphs split by blank lines, ``#`` headings, ``-`` and ``1.`` lists, reST ````literals````,
+        Sphinx roles (``:class:`x```), `code`, **bold**, *emphasis*, and links to http(s) or relative
+        addresses only; a recipe can pass its module docstring as is.
         """
-        self._parts.append(_markdown(str(text)))
+        self._parts.append(prose_html(str(text)))
         return self
 
     def add_code(self, text: str) -> Report:
