@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from attnzoo.viz.prose import prose_html
+from attnzoo.viz.prose import inline_html, prose_html
 
 __all__ = ["Report", "write_index"]
 
@@ -149,7 +149,7 @@ class Report:
                 )
         out = ["<table>"]
         if caption:
-            out.append(f"<caption>{html.escape(str(caption))}</caption>")
+            out.append(f"<caption>{inline_html(str(caption))}</caption>")
         if cols:
             out.append("<tr>" + "".join(f"<th>{html.escape(str(c))}</th>" for c in cols) + "</tr>")
         for r in body:
@@ -197,10 +197,10 @@ class Report:
             n += 1
             rel = f"figures/{n:02d}-{fname}"
             (out_dir / rel).write_bytes(data)
-            cap = html.escape(str(caption)) if caption else ""
+            alt = html.escape(str(caption) if caption else fname)
             body.append(
-                f'<figure><img src="{html.escape(rel)}" alt="{cap or html.escape(fname)}">'
-                + (f"<figcaption>{cap}</figcaption>" if cap else "")
+                f'<figure><img src="{html.escape(rel)}" alt="{alt}">'
+                + (f"<figcaption>{inline_html(str(caption))}</figcaption>" if caption else "")
                 + "</figure>"
             )
         stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
