@@ -17,9 +17,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from attnzoo.viz.explorer import _MARKER as _EXPLORER_MARKER
+from attnzoo.viz.explorer import explorer_assets
 from attnzoo.viz.prose import inline_html, prose_html
 
-__all__ = ["Report", "write_index"]
+__all__ = ["Report"]
 
 _CSS = """
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 60em; margin: 2em auto;
@@ -119,6 +121,17 @@ class Report:
         self._parts.append(str(raw))
         return self
 
+    def add_explorer(self, fragment: str, caption: str | None = None) -> Report:
+        """An interactive attention view from :mod:`attnzoo.viz.explorer` (e.g. ``alignment_view(...)``).
+
+        Its JavaScript and CSS are inlined once, at the end of the page; the page still needs no network.
+        """
+        if _EXPLORER_MARKER not in str(fragment):
+            raise ValueError("fragment is not an explorer view: make it with an attnzoo.viz *_view function")
+        cap = f'<p class="meta">{inline_html(str(caption))}</p>' if caption else ""
+        self._parts.append(f'<div class="az-figure">{fragment}{cap}</div>')
+        return self
+
     def add_table(
         self,
         rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]],
@@ -203,51 +216,10 @@ class Report:
                 + (f"<figcaption>{inline_html(str(caption))}</figcaption>" if caption else "")
                 + "</figure>"
             )
+        if any(_EXPLORER_MARKER in b for b in body):  # also for views added with add_html
+            body.append(explorer_assets())
         stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         meta = f"command: <code>{html.escape(self.command)}</code><br>attnzoo {_version()} &middot; {stamp}"
         path = out_dir / "index.html"
         _atomic_write(path, _page(self.title, "\n".join(body), meta))
         return path
-
-
-def write_index(
-    out_path: str | os.PathLike,
-    entries: Sequence[Mapping[str, Any]],
-    *,
-    title: str = "attnzoo reports",
-    command: str | Sequence[str] | None = None,
-) -> Path:
-    """Write a page linking several reports (e.g. the tour's), with relative links.
-
-    Args:
-        out_path: the HTML file to write (atomically).
-        entries: ``{"title": ..., "path": report index.html or its folder, "summary": optional text,
-            "status": optional short text such as "ok" or "failed"}``.
-        title: page title.
-        command: the command that produced the page.
-
-    Returns:
-        ``out_path`` as a Path.
-    """
-    out_path = Path(out_path)
-    rows = []
-    for i, e in enumerate(entries):
-        if "title" not in e or "path" not in e:
-            raise ValueError(f"entries[{i}] needs 'title' and 'path', got keys {sorted(e)}")
-        target = Path(e["path"])
-        target = target / "index.html" if target.suffix != ".html" else target
-        href = Path(os.path.relpath(target.resolve(), out_path.parent.resolve())).as_posix()
-        status = f' <span class="meta">[{html.escape(str(e["status"]))}]</span>' if e.get("status") else ""
-        summary = (
-            f'<br><span class="meta">{html.escape(str(e["summary"]))}</span>' if e.get("summary") else ""
-        )
-        rows.append(
-            f'<li><a href="{html.escape(href)}">{html.escape(str(e["title"]))}</a>{status}{summary}</li>'
-        )
-    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    cmd = command if command is None or isinstance(command, str) else shlex.join(str(c) for c in command)
-    meta = (
-        f"command: <code>{html.escape(cmd)}</code><br>" if cmd else ""
-    ) + f"attnzoo {_version()} &middot; {stamp}"
-    _atomic_write(out_path, _page(title, "<ul>\n" + "\n".join(rows) + "\n</ul>", meta))
-    return out_path
