@@ -43,12 +43,12 @@ def alignment_weights(seed: int = 0) -> np.ndarray:
 
 
 def text_docs() -> list[dict]:
-    words = "a slow start , but the ending is an overwhelming pleasure".split()
+    words = ["a", "slow", "start", ",", "but", "the", "ending", "is", "an", "overwhelming", "pleasure"]
     att = np.full(len(words), 0.02)
     att[[9, 10]] = [0.35, 0.45]
     att /= att.sum()
     mean = np.full(len(words), 1 / len(words))
-    other = "dull , lifeless and far too long".split()
+    other = ["dull", ",", "lifeless", "and", "far", "too", "long"]
     att2 = _softmax(np.array([3.0, 0, 2.5, 0, 0.5, 0.5, 1.0]))
     return [
         {
@@ -139,7 +139,9 @@ def demo_report(out_dir: Path) -> Path:
     rep.add_heading("Captioning, glimpses, OCR")
     tokens, w = caption_weights()
     rep.add_explorer(image_view(scene(), tokens, w, title="Captioning"))
-    rep.add_explorer(glimpse_view(scene(), glimpse_boxes(), notes=[f"guess {g}" for g in "??ddd"], title="RAM"))
+    rep.add_explorer(
+        glimpse_view(scene(), glimpse_boxes(), notes=[f"guess {g}" for g in "??ddd"], title="RAM")
+    )
     rep.add_explorer(ocr_view(word_image(), "attnzoo", ocr_weights(), title="OCR"))
     rep.add_figure(attention_heatmap(alignment_weights()[1, 0], dpi=60), "static figure (for print)")
     return rep.write(out_dir)

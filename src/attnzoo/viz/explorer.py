@@ -127,9 +127,8 @@ def _fragment(view: str, data: Mapping[str, Any], title: str | None, digits: int
 
 def _layer_maps(weights: Any, T: int, S: int) -> list[np.ndarray]:
     """Every layer as an (H, T, S) array."""
-    if isinstance(weights, (list, tuple)):
-        if not weights:
-            raise ValueError("weights is empty: pass one attention map per layer")
+    # a list of arrays is layers (as attnzoo Transformers return them); nested number lists are one array
+    if isinstance(weights, (list, tuple)) and weights and all(hasattr(w, "shape") for w in weights):
         arrays = [_weights(w, f"weights[{i}]", (2, 3)) for i, w in enumerate(weights)]
     else:
         a = _weights(weights, "weights", (2, 3, 4))
@@ -168,7 +167,8 @@ def alignment_view(
         source: the S key tokens (e.g. source words).
         target: the T query tokens (e.g. the words the decoder produced).
         weights: ``(T, S)``, one layer of heads ``(H, T, S)``, layers ``(N, H, T, S)``, or a list of
-            per-layer ``(T, S)`` / ``(H, T, S)`` arrays (torch or numpy; finite, >= 0).
+            per-layer ``(T, S)`` / ``(H, T, S)`` tensors or arrays, e.g. the ``weights`` tuple of attnzoo's
+            Transformer modules for one batch row (torch or numpy; finite, >= 0).
         extra: more named maps ``(T, S)`` or ``(H, T, S)``, shown after the layers.
         map_names: names of the layers (default "layer 1", ...; "attention" for a single map).
         query_label, key_label: what the two columns are called.

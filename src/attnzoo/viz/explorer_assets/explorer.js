@@ -1,5 +1,5 @@
 /* attnzoo attention explorer: plain JavaScript, no dependencies, no network.
- * Mounts every <div class="az-explorer"> on the page from the JSON in its <script class="az-data">;
+ * Mounts every div.az-explorer on the page from the JSON in its <script class="az-data">;
  * the JSON schema of each view is documented in attnzoo/viz/explorer.py. */
 (function () {
   "use strict";
