@@ -339,7 +339,7 @@
       VIEWS[d.view](root, d);
     } catch (err) {
       root.appendChild(el("div", {"class": "az-note"}, ["attnzoo explorer failed: " + err.message]));
-      throw err;
+      setTimeout(function () { throw err; });  /* a page error, yet the other views still mount */
     }
   }
   function mountAll() { Array.prototype.forEach.call(document.querySelectorAll("div.az-explorer"), mount); }
