@@ -64,7 +64,7 @@ def recipe_claim(summary: Mapping[str, Any] | None) -> dict[str, Any] | None:
         )
     if not isinstance(claim.get("text"), str) or not claim["text"].strip():
         raise ValueError(f"summary['claim']['text'] must be a non-empty sentence, got {claim.get('text')!r}")
-    if claim.get("held") not in (True, False, None):
+    if not any(claim.get("held") is v for v in (True, False, None)):  # identity: 1.0 == True must not pass
         raise ValueError(f"summary['claim']['held'] must be True, False or None, got {claim.get('held')!r}")
     if claim.get("numbers") is not None and not isinstance(claim["numbers"], Mapping):
         raise ValueError(

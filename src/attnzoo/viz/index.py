@@ -98,7 +98,7 @@ def _claim_html(claim: Mapping[str, Any], i: int) -> str:
     if not isinstance(claim, Mapping) or not isinstance(claim.get("text"), str) or not claim["text"].strip():
         raise ValueError(f"entries[{i}]['claim'] must be a dict with a non-empty 'text', got {claim!r}")
     held = claim.get("held")
-    if held not in (True, False, None):
+    if not any(held is v for v in (True, False, None)):  # identity: 1.0 == True must not pass
         raise ValueError(f"entries[{i}]['claim']['held'] must be True, False or None, got {held!r}")
     badge = {True: ("held", "held"), False: ("not-held", "did not hold"), None: ("unknown", "not measured")}
     cls, word = badge[held]
