@@ -202,7 +202,8 @@ def demo_tour(out_dir: Path) -> Path:
                 seconds=item["seconds"],
             )
         )
-    return write_index(out_dir / "index.html", entries, title="attnzoo tour", command="attnzoo tour")
+    intro = "Made-up summaries, to show the page: one card a recipe, its claim and whether it held."
+    return write_index(out_dir / "index.html", entries, title="attnzoo tour", command="attnzoo tour", intro=intro)
 
 
 def _screenshots(img_dir: Path) -> None:
@@ -217,8 +218,10 @@ def _screenshots(img_dir: Path) -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1000, "height": 800}, device_scale_factor=1)
         page.goto(report.as_uri())
-        page.hover(".az-explorer >> nth=0 >> .az-left .az-tok >> nth=2")
-        page.locator(".az-explorer").nth(0).screenshot(path=str(img_dir / "explorer.png"))
+        first = page.locator(".az-explorer").nth(0)
+        first.locator("select").nth(0).select_option("1")  # layer 2, every head in its colour
+        first.locator(".az-left .az-tok").nth(2).hover()
+        first.screenshot(path=str(img_dir / "explorer.png"))
         page.hover(".az-explorer >> nth=3 >> .az-tok >> nth=5")
         page.locator(".az-explorer").nth(3).screenshot(path=str(img_dir / "explorer-image.png"))
         page.goto(index.as_uri())

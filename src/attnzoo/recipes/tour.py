@@ -136,7 +136,7 @@ def tour_entry(
         if claim is not None:
             entry["claim"] = claim
         elif summary:
-            entry["summary"] = "No headline claim from this recipe yet. " + _digest(summary)
+            entry["summary"] = "No headline claim from this recipe yet. Its numbers: " + _digest(summary)
     thumb = _thumbnail(summary, folder)
     if thumb is not None:
         entry["thumbnail"] = thumb
