@@ -203,7 +203,9 @@ def demo_tour(out_dir: Path) -> Path:
             )
         )
     intro = "Made-up summaries, to show the page: one card a recipe, its claim and whether it held."
-    return write_index(out_dir / "index.html", entries, title="attnzoo tour", command="attnzoo tour", intro=intro)
+    return write_index(
+        out_dir / "index.html", entries, title="attnzoo tour", command="attnzoo tour", intro=intro
+    )
 
 
 def _screenshots(img_dir: Path) -> None:
