@@ -58,7 +58,7 @@ def test_head_fusion_by_hand():
 def test_properties_on_a_real_encoder():
     torch.manual_seed(0)
     enc = TransformerEncoder(TransformerEncoderLayer(8, 2, 16), 3)
-    out = enc(torch.randn(2, 5, 8), need_weights=True, average_weights=False)  # (B, H, L, L) a layer
+    out = enc(torch.randn(2, 5, 8), return_attention=True, average_weights=False)  # (B, H, L, L) a layer
     for fusion in ("mean", "max", "min"):
         for residual in (True, False):
             r = attention_rollout(out.weights, head_fusion=fusion, residual=residual)
@@ -68,7 +68,7 @@ def test_properties_on_a_real_encoder():
     stacked = torch.stack([w.detach() for w in out.weights])  # (layers, B, H, L, L)
     torch.testing.assert_close(attention_rollout(stacked), attention_rollout(out.weights).detach())
     # the head-averaged output of the same encoder is the mean head fusion of the per-head one
-    averaged = enc(torch.randn(2, 5, 8), need_weights=True).weights
+    averaged = enc(torch.randn(2, 5, 8), return_attention=True).weights
     assert averaged[0].shape == (2, 5, 5)
     assert attention_rollout(averaged).shape == (2, 5, 5)
     # a single identity layer gives the identity, with or without the residual; numpy is accepted

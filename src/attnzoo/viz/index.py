@@ -15,8 +15,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from attnzoo._version import __version__
 from attnzoo.viz.prose import inline_html, prose_html
-from attnzoo.viz.report import _atomic_write, _page, _version
+from attnzoo.viz.report import _atomic_write, _page
 
 __all__ = ["format_value", "write_index"]
 
@@ -205,7 +206,7 @@ def write_index(
     cmd = command if command is None or isinstance(command, str) else shlex.join(str(c) for c in command)
     meta = (
         f"command: <code>{html.escape(cmd)}</code><br>" if cmd else ""
-    ) + f"attnzoo {_version()} &middot; {stamp}"
+    ) + f"attnzoo {__version__} &middot; {stamp}"
     body = (
         _CARD_CSS
         + (prose_html(intro) if intro else "")

@@ -79,7 +79,7 @@ def attention_rollout(
 
     Args:
         layers: one attention tensor a layer, first layer first (a list, or one stacked tensor); e.g. the
-            ``weights`` tuple of :class:`attnzoo.nn.TransformerEncoder` with ``need_weights=True`` (per
+            ``weights`` tuple of :class:`attnzoo.nn.TransformerEncoder` with ``return_attention=True`` (per
             head with ``average_weights=False``, else already head-averaged).
         head_fusion: ``"mean"`` (the paper), ``"max"`` or ``"min"`` over heads.
         residual: add the identity for the residual connection before renormalising (the paper: True).
