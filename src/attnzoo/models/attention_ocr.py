@@ -35,6 +35,7 @@ __all__ = [
     "OCROutput",
     "ReadOutput",
     "ctc_greedy_decode",
+    "ctc_loss",
 ]
 
 PAD, BOS, EOS = 0, 1, 2  # as attnzoo.data.text_images.CharVocab; PAD is also the CTC blank
@@ -191,16 +192,24 @@ class CTCOCR(nn.Module):
         return CTCOutput(torch.log_softmax(self.out(cols), -1), mask.sum(1))
 
     def loss(self, out: CTCOutput, targets: Tensor, target_lengths: Tensor) -> Tensor:
-        """Mean CTC loss (per target character, as ``nn.CTCLoss(reduction="mean")``); eos/pad ignored."""
-        return nn.functional.ctc_loss(
-            out.log_probs.transpose(0, 1), targets, out.lengths, target_lengths, blank=PAD, zero_infinity=True
-        )
+        """Mean CTC loss of an output; see :func:`ctc_loss`."""
+        return ctc_loss(out, targets, target_lengths)
 
     @torch.no_grad()
     def read(self, images: Tensor, widths: Tensor) -> list[list[int]]:
         """Greedy CTC reading of each image (ids, no eos)."""
         out = self(images, widths)
         return ctc_greedy_decode(out.log_probs, out.lengths)
+
+
+def ctc_loss(out: CTCOutput, targets: Tensor, target_lengths: Tensor) -> Tensor:
+    """``nn.CTCLoss(blank=0, reduction="mean", zero_infinity=True)`` on a :class:`CTCOutput`.
+
+    Shape: targets ``(B, T)`` ids (only the first ``target_lengths`` of each row are read), lengths ``(B,)``.
+    """
+    return nn.functional.ctc_loss(
+        out.log_probs.transpose(0, 1), targets, out.lengths, target_lengths, blank=PAD, zero_infinity=True
+    )
 
 
 def ctc_greedy_decode(log_probs: Tensor, lengths: Tensor, *, blank: int = PAD) -> list[list[int]]:
