@@ -152,12 +152,17 @@ class AttentionOCR(nn.Module):
     def read(
         self, images: Tensor, widths: Tensor, *, beam_size: int = 1, max_len: int | None = None
     ) -> ReadOutput:
-        """Greedy (``beam_size=1``) or beam-search reading, with the attention behind each character."""
+        """Greedy (``beam_size=1``) or beam-search reading, with the attention behind each character.
+
+        Pad and bos are excluded from the output, so ``tokens[b, :lengths[b]]`` are characters or unk.
+        """
         max_len = max_len or self.config.max_len
         state = self.encode(images, widths)
 
         def step_fn(tokens, st):
             lg, st, _ = self.step(tokens, st)
+            # pad and bos are never read, so a reading is characters (or <unk>) up to eos
+            lg = lg.index_fill(-1, torch.tensor([PAD, BOS], device=lg.device), float("-inf"))
             return torch.log_softmax(lg, -1), st
 
         if beam_size == 1:

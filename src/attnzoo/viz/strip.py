@@ -22,6 +22,7 @@ def attention_strip(
     title: str | None = None,
     column_width: float | None = None,
     cmap: str = "magma",
+    axes: Sequence[Any] | None = None,
     path: str | os.PathLike | None = None,
 ):
     """The image on top, then row ``t`` = the weights of output ``t`` over the feature columns.
@@ -32,6 +33,8 @@ def attention_strip(
         labels: T names of the outputs (e.g. the predicted characters), written left of each strip.
         column_width: pixels of the image per column (default ``W / S``); column ``s`` is drawn over
             pixels ``[s * column_width, (s + 1) * column_width)``.
+        axes: two matplotlib axes (image, strips) to draw into, e.g. to stack several words in one
+            figure; default a new figure.
         path: also save as PNG here.
 
     Returns:
@@ -45,8 +48,13 @@ def attention_strip(
     cw = W / S if column_width is None else float(column_width)
     if cw <= 0:
         raise ValueError(f"column_width must be positive, got {column_width}")
-    fig = _new_figure((max(3.0, W / 28), 0.9 + 0.32 * (T + H / 16)))
-    axes = fig.subplots(2, 1, height_ratios=[H / 16, max(T, 1) * 0.6], sharex=True)
+    if axes is None:
+        fig = _new_figure((max(3.0, W / 28), 0.9 + 0.32 * (T + H / 16)))
+        axes = fig.subplots(2, 1, height_ratios=[H / 16, max(T, 1) * 0.6], sharex=True)
+    else:
+        if len(axes) != 2:
+            raise ValueError(f"axes must be two axes (image, strips), got {len(axes)}")
+        fig = axes[0].figure
     axes[0].imshow(img, cmap="gray", aspect="auto", extent=(0, W, H, 0))
     axes[0].set_yticks([])
     if title:

@@ -15,23 +15,23 @@ def _show(c: str) -> str:
 
 
 def strips_figure(images: list[Any], maps: list[Any], preds: list[str], refs: list[str]):
-    """One attention strip per word, stacked (a new figure; each panel drawn by :func:`attention_strip`)."""
-    import io
-
-    from matplotlib.image import imread
-
-    panels = []
-    for img, w, p, r in zip(images, maps, preds, refs, strict=True):
-        f = attention_strip(img, w, [_show(c) for c in p], title=f"read {p!r}  (truth {r!r})", column_width=4)
-        buf = io.BytesIO()
-        f.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-        buf.seek(0)
-        panels.append(imread(buf))
-    fig = _new_figure((6.5, 1.9 * len(panels)))
-    for i, px in enumerate(panels):
-        ax = fig.add_subplot(len(panels), 1, i + 1)
-        ax.imshow(px)
-        ax.axis("off")
+    """One attention strip per word (:func:`attention_strip`), stacked in one figure."""
+    ratios = []
+    for p in preds:
+        ratios += [2.0, 0.6 * max(len(p), 1)]
+    fig = _new_figure((6.0, 0.45 * sum(ratios) + 0.5 * len(preds)))
+    axes = fig.subplots(len(ratios), 1, height_ratios=ratios)
+    for k, (img, w, p, r) in enumerate(zip(images, maps, preds, refs, strict=True)):
+        attention_strip(
+            img,
+            w,
+            [_show(c) for c in p],
+            title=f"read {p!r}  (truth {r!r})",
+            column_width=4,
+            axes=(axes[2 * k], axes[2 * k + 1]),
+        )
+        axes[2 * k].set_xlim(0, max(im.shape[-1] for im in images))
+        axes[2 * k + 1].set_xlim(0, max(im.shape[-1] for im in images))
     return fig
 
 
