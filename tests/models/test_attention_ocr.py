@@ -168,3 +168,9 @@ def test_config_errors_name_the_field():
     m = AttentionOCR(AttentionOCRConfig(**TINY))
     with pytest.raises(ValueError, match="images"):
         m(torch.zeros(2, 1, 32, 40), torch.tensor([40, 40]), torch.tensor([[BOS]] * 2))
+
+
+def test_special_ids_match_the_char_vocab():
+    from attnzoo.data.text_images import CharVocab
+
+    assert (PAD, BOS, EOS) == (CharVocab.PAD, CharVocab.BOS, CharVocab.EOS)
