@@ -74,7 +74,7 @@ def write_report(out: Path, cfg: OCRConfig, data, results: dict, summary: dict, 
         )
     rep.add_table(
         rows,
-        caption="Unseen test words; checkpoint with the best validation word accuracy; greedy reading"
+        caption="Unseen test words; checkpoint with the lowest validation edit distance; greedy reading"
         + (f" (beam {cfg.beam_size} for attention)" if cfg.beam_size > 1 else "")
         + ". Word accuracy is exact match; char acc = 1 - CER.",
         floatfmt=".3g",
