@@ -16,7 +16,6 @@ TINY = dict(
     test_fraction=0.25,
     val_fraction=0.2,
     train_samples=32,
-    epochs=1,
     models=("recursive", "ctc"),  # the plain ablation is the same code with shared=False
     val_samples=8,
     test_samples=8,
@@ -54,6 +53,7 @@ def test_recipe_end_to_end(run_dir):
     assert {p.name.split("-", 1)[1] for p in (out / "figures").glob("*.png")} >= {
         "attention-strips.png",
         "confusions.png",
+        "curves.png",
     }
     assert json.loads((out / "summary.json").read_text())["recipe"] == "ocr"
 

@@ -27,9 +27,9 @@ class OCRConfig:
     val_fraction: float = 0.05  # share of the distinct words held out for model selection
     height: int = 32  # image height in pixels
     max_width: int = 160  # widest image (longer renderings are squeezed)
-    train_samples: int = 20000  # rendered training images per epoch (new renderings every epoch)
-    epochs: int = 10  # passes of train_samples
-    max_steps: int | None = None  # stop after this many optimizer steps per model (None: all epochs)
+    train_samples: int = 200000  # rendered training images in all, each a new rendering (one pass)
+    max_steps: int | None = None  # stop after this many optimizer steps per model (None: all samples)
+    checkpoint_every: int = 500  # steps between checkpoints (for --resume)
     val_samples: int = 512  # rendered validation images (fixed), scored after every epoch
     test_samples: int = 2000  # rendered test images (fixed), scored once with the best checkpoint
     batch_size: int = 32  # images per optimizer step
@@ -55,12 +55,11 @@ class OCRConfig:
 
 
 BUDGETS = {
-    # about a minute on one thread: 3 readers x 60 steps of 16 images, 1500 frequent words
+    # about a minute on one thread: 3 readers x 60 steps of 16 images, the 1500 most frequent words
     "smoke": OCRConfig(
         max_words=1500,
         max_word_len=8,
-        train_samples=320,
-        epochs=3,
+        train_samples=960,
         val_samples=64,
         test_samples=200,
         batch_size=16,

@@ -53,7 +53,7 @@ def write_report(out: Path, cfg: OCRConfig, data, results: dict, summary: dict, 
     rep.add_text(
         f"Words: {n['train']} train / {n['val']} val / {n['test']} test distinct words "
         f"({summary['test_words_in_train']} test words occur in training), {len(data.fonts)} fonts; "
-        f"{cfg.train_samples} rendered training images per epoch x {cfg.epochs} epochs"
+        f"{cfg.train_samples} rendered training images (one pass, every image a new rendering)"
         + (f" (at most {cfg.max_steps} steps)" if cfg.max_steps else "")
         + f", batch {cfg.batch_size}; test: {cfg.test_samples} renderings of the test words."
     )
@@ -107,21 +107,22 @@ def write_report(out: Path, cfg: OCRConfig, data, results: dict, summary: dict, 
         "Most frequent character errors on the test set (truth -> read; ∅: a missed or an extra character).",
         name="confusions",
     )
+    from attnzoo.train import read_metrics
+
     curves = {}
-    for kind, r in results.items():
-        steps = [h["step"] for h in r["history"] if "eval/word_acc" in h]
-        curves[_NAMES[kind]] = (steps, [h["eval/word_acc"] for h in r["history"] if "eval/word_acc" in h])
+    for kind in results:
+        recs = read_metrics(out / "train" / kind / "metrics.jsonl", kind="train")
+        curves[_NAMES[kind]] = ([r["step"] for r in recs], [r["loss"] for r in recs])
     if any(len(s) > 1 for s, _ in curves.values()):
         from attnzoo.viz._common import _new_figure
 
         fig = _new_figure((5.5, 3.2))
         ax = fig.add_subplot()
-        for name, (s, a) in curves.items():
-            ax.plot(s, a, marker="o", label=name)
+        for name, (s, loss) in curves.items():
+            ax.plot(s, loss, label=name)
         ax.set_xlabel("optimizer step")
-        ax.set_ylabel("validation word accuracy")
+        ax.set_ylabel("training loss (CE per character / CTC)")
+        ax.set_yscale("log")
         ax.legend(fontsize=8)
-        rep.add_figure(
-            fig, "Validation word accuracy (exact match, as in the table) during training.", name="curves"
-        )
+        rep.add_figure(fig, "Training loss (averaged over each logging window).", name="curves")
     rep.write(out)

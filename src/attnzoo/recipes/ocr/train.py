@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections import Counter
@@ -60,10 +61,16 @@ def _corpus_words(cfg: OCRConfig) -> list[str]:
     return sorted(ranked[: cfg.max_words] if cfg.max_words else ranked)
 
 
+def _hash_order(words: list[str]) -> list[str]:
+    """A fixed pseudo-random order, so that the first N items of a split are not all words in 'a'."""
+    return sorted(words, key=lambda w: hashlib.sha1(f"order\0{w}".encode()).digest())
+
+
 def load_data(cfg: OCRConfig, seed: int) -> OCRData:
     """Words, split by word hash, and rendered train (seed), val and test (fixed seeds) sets."""
     words = _corpus_words(cfg)
     splits = split_words(words, test_fraction=cfg.test_fraction, val_fraction=cfg.val_fraction)
+    splits = {k: _hash_order(v) for k, v in splits.items()}
     if not splits["train"] or not splits["val"] or not splits["test"]:
         raise ValueError(
             f"{len(words)} words are too few for a train/val/test split "
@@ -143,9 +150,12 @@ def train_reader(kind: str, data: OCRData, cfg: OCRConfig, out_dir: Path, *, see
         preds = read_dataset(m, data.val, data.vocab, batch_size=64).predictions
         return text_metrics(preds, [data.val.label(i) for i in range(len(data.val))])
 
+    steps = -(-cfg.train_samples // cfg.batch_size)
+    steps = min(steps, cfg.max_steps) if cfg.max_steps else steps
     tc = TrainConfig(
         out_dir=str(out_dir),
-        epochs=cfg.epochs,
+        epochs=1,  # one pass over train_samples renderings (an epoch would repeat the same images)
+        checkpoint_every=cfg.checkpoint_every,
         batch_size=cfg.batch_size,
         seed=seed,
         max_steps=cfg.max_steps,
@@ -154,7 +164,7 @@ def train_reader(kind: str, data: OCRData, cfg: OCRConfig, out_dir: Path, *, see
         # epoch has word accuracy 0 and ties would keep the first; word_acc is logged beside it
         best_metric="eval/ned",
         best_mode="min",
-        log_every=50,
+        log_every=max(1, min(50, steps // 20)),  # about 20 points on the loss curve, at least
         resume=resume,
         overwrite=not resume,
         progress=True,
