@@ -43,11 +43,6 @@ def run(
     for kind in cfg.models:
         log.info("ocr: training the %s reader", kind)
         tr = train_reader(kind, data, cfg, out / "train" / kind, seed=seed, resume=resume)
-        if tr["interrupted"]:
-            raise RuntimeError(
-                f"training of the {kind} reader was stopped by {tr['interrupted']}; its checkpoint is saved: "
-                "run the same command with --resume to continue"
-            )
         beam = 1 if kind == "ctc" else cfg.beam_size
         readings = read_dataset(tr["model"], data.test, data.vocab, beam_size=beam)
         results[kind] = {

@@ -181,6 +181,11 @@ def train_reader(kind: str, data: OCRData, cfg: OCRConfig, out_dir: Path, *, see
         collate_fn=lambda items: collate_images(items, data.vocab),
     )
     history = trainer.fit()
+    if trainer.interrupted:
+        raise RuntimeError(
+            f"training of the {kind} reader was stopped by {trainer.interrupted}; its checkpoint is saved in "
+            f"{out_dir}: run the same command with --resume to continue"
+        )
     load_weights(model, out_dir / "best.safetensors")
     model.eval()
     seconds = sum(r.get("seconds", 0.0) for r in history)
@@ -191,7 +196,6 @@ def train_reader(kind: str, data: OCRData, cfg: OCRConfig, out_dir: Path, *, see
         "seconds": seconds,
         "steps": steps,
         "samples_per_s": steps * cfg.batch_size / seconds if seconds else float("nan"),
-        "interrupted": trainer.interrupted,
     }
 
 
