@@ -37,6 +37,7 @@ BUDGETS = ("smoke", "full")
 _RECIPE_MODULES = [
     "attnzoo.recipes.draw",
     "attnzoo.recipes.nw_regression",
+    "attnzoo.recipes.ocr",
     "attnzoo.recipes.sentiment",
     "attnzoo.recipes.translate",
     "attnzoo.recipes.vision",
