@@ -30,7 +30,7 @@ class OCRConfig:
     train_samples: int = 200000  # rendered training images in all, each a new rendering (one pass)
     max_steps: int | None = None  # stop after this many optimizer steps per model (None: all samples)
     checkpoint_every: int = 500  # steps between checkpoints (for --resume)
-    val_samples: int = 512  # rendered validation images (fixed), scored after every epoch
+    val_samples: int = 512  # rendered validation images (fixed), scored at every checkpoint
     test_samples: int = 2000  # rendered test images (fixed), scored once with the best checkpoint
     batch_size: int = 32  # images per optimizer step
     lr: float = 1e-3  # Adam learning rate

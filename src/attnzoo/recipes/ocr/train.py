@@ -156,6 +156,7 @@ def train_reader(kind: str, data: OCRData, cfg: OCRConfig, out_dir: Path, *, see
         out_dir=str(out_dir),
         epochs=1,  # one pass over train_samples renderings (an epoch would repeat the same images)
         checkpoint_every=cfg.checkpoint_every,
+        eval_every_steps=cfg.checkpoint_every,  # one pass has one epoch end: score the checkpoints instead
         batch_size=cfg.batch_size,
         seed=seed,
         max_steps=cfg.max_steps,
@@ -181,12 +182,8 @@ def train_reader(kind: str, data: OCRData, cfg: OCRConfig, out_dir: Path, *, see
         collate_fn=lambda items: collate_images(items, data.vocab),
     )
     history = trainer.fit()
-    if trainer.interrupted:
-        raise RuntimeError(
-            f"training of the {kind} reader was stopped by {trainer.interrupted}; its checkpoint is saved in "
-            f"{out_dir}: run the same command with --resume to continue"
-        )
-    load_weights(model, out_dir / "best.safetensors")
+    trainer.raise_if_interrupted()
+    trainer.load_best()
     model.eval()
     seconds = sum(r.get("seconds", 0.0) for r in history)
     steps = history[-1]["step"] if history else 0
