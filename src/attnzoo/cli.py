@@ -6,6 +6,7 @@ attnzoo tour [--out DIR] [--force]             every recipe at its smoke budget,
 attnzoo data list | fetch NAME | path NAME     the dataset cache
 attnzoo translate "a sentence" [--checkpoint PATH] [--plot out.png]
 attnzoo explain "a review" [--checkpoint PATH] [--html out.html]
+attnzoo read IMAGE --checkpoint DIR [--plot strip.png]
 
 Exit status: 0 done; 1 the tour ran but a recipe failed; 2 a user error (a bad argument, file or
 override: one line on stderr naming it; ``--debug`` adds the traceback); 130 stopped by SIGINT (Ctrl-C)
@@ -114,6 +115,13 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_read(args: argparse.Namespace) -> int:
+    from attnzoo.recipes.ocr import read_image
+
+    print(read_image(args.image, args.checkpoint, plot=args.plot))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="attnzoo", description="Attention mechanisms: train, evaluate and draw them."
@@ -159,6 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--checkpoint", default=None)
     s.add_argument("--html", default=None, help="also write the highlighted review as HTML here")
     s.set_defaults(func=_cmd_explain)
+
+    s = sub.add_parser("read", help="read the word in an image with a trained `ocr` reader")
+    s.add_argument("image")
+    s.add_argument("--checkpoint", required=True, help="an `attnzoo run ocr` folder or one reader's folder")
+    s.add_argument("--plot", default=None, help="save the attention strip here (PNG)")
+    s.set_defaults(func=_cmd_read)
     return p
 
 

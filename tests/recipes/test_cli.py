@@ -31,7 +31,8 @@ def test_run_nw_regression_smoke(tmp_path):
 def test_tour_only_writes_index(tmp_path):
     assert main(["tour", "--out", str(tmp_path / "tour"), "--only", "nw-regression"]) == 0
     index = (tmp_path / "tour" / "index.html").read_text()
-    assert 'href="nw-regression/index.html"' in index and "[ok" in index
+    assert 'href="nw-regression/index.html"' in index and '<span class="badge ok">ok</span>' in index
+    assert "{'" not in index and "['" not in index  # numbers are formatted, never Python reprs
 
 
 @pytest.mark.parametrize(

@@ -75,7 +75,7 @@ def test_write_index_relative_links(tmp_path):
     hrefs = re.findall(r'<a href="([^"]+)"', page)
     assert hrefs == ["../runs/a/index.html", "../runs/b/index.html"]
     assert all((out.parent / h).resolve().is_file() for h in hrefs)
-    assert "<script>" not in page and "[ok]" in page and "attnzoo tour" in page
+    assert "<script>" not in page and '<span class="badge ok">ok</span>' in page and "attnzoo tour" in page
     with pytest.raises(ValueError, match=r"entries\[0\] needs 'title' and 'path'"):
         write_index(tmp_path / "x.html", [{"title": "no path"}])
 

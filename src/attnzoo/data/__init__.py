@@ -13,6 +13,7 @@ length-bucketed batches), :mod:`~attnzoo.data.text` (vocabulary, padding) and
 
 from attnzoo.data import catalog as _catalog  # noqa: F401  (fills DATASETS)
 from attnzoo.data.archive import UnsafeArchiveError, extract_members, sha256_file, verify_sha256
+from attnzoo.data.binarized import BinarizedImages, binarize, binarized_mnist_splits
 from attnzoo.data.cli import cli_main
 from attnzoo.data.clients import CLIENTS, ClientError, register_client
 from attnzoo.data.datasets import MnistLike
@@ -37,6 +38,7 @@ from attnzoo.data.seq2seq import bucket_pairs, train_pair_tokenizers
 __all__ = [
     "CLIENTS",
     "DATASETS",
+    "BinarizedImages",
     "ClientError",
     "DataFile",
     "DatasetNotFetchedError",
@@ -47,6 +49,8 @@ __all__ = [
     "Normalise",
     "UnsafeArchiveError",
     "augment_images",
+    "binarize",
+    "binarized_mnist_splits",
     "bucket_pairs",
     "cache_dir",
     "cli_main",

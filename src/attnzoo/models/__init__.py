@@ -1,5 +1,6 @@
 """attnzoo.models: whole models from the literature, each with a frozen dataclass config."""
 
+from attnzoo.models.draw import DRAW, DRAWConfig, DRAWOutput, DRAWSample
 from attnzoo.models.residual_attention import (
     AttentionModule,
     ResidualAttentionConfig,
@@ -10,7 +11,11 @@ from attnzoo.models.residual_attention import (
 )
 
 __all__ = [
+    "DRAW",
     "AttentionModule",
+    "DRAWConfig",
+    "DRAWOutput",
+    "DRAWSample",
     "ResidualAttentionConfig",
     "ResidualAttentionNetwork",
     "ResidualAttentionOutput",

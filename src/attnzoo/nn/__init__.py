@@ -9,6 +9,13 @@ every other module here and in :mod:`attnzoo.models` (:class:`Attention`, the Tr
 from attnzoo.nn.attention import AdditiveScore, Attention, BilinearScore
 from attnzoo.nn.decoding import SearchResult, beam_search, greedy_search, length_penalty, reorder_state
 from attnzoo.nn.feedforward import ACTIVATIONS, PositionwiseFeedForward, register_activation
+from attnzoo.nn.filterbank import (
+    FilterbankAttention,
+    FilterbankParams,
+    filterbank,
+    filterbank_box,
+    filterbank_params,
+)
 from attnzoo.nn.multihead import KVCache, MultiHeadAttention, MultiHeadAttentionOutput, convert_torch_mask
 from attnzoo.nn.pooling import NadarayaWatson
 from attnzoo.nn.positional import (
@@ -62,3 +69,5 @@ __all__ += [
     "reorder_state",
     "sinusoidal_encoding",
 ]
+# DRAW filterbank attention (issue 13); read/write live in attnzoo.nn.filterbank
+__all__ += ["FilterbankAttention", "FilterbankParams", "filterbank", "filterbank_box", "filterbank_params"]

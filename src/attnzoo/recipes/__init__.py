@@ -35,7 +35,9 @@ BUDGETS = ("smoke", "full")
 # Modules that register recipes when imported; listed here so the registry is complete without the CLI
 # importing every recipe's dependencies up front.
 _RECIPE_MODULES = [
+    "attnzoo.recipes.draw",
     "attnzoo.recipes.nw_regression",
+    "attnzoo.recipes.ocr",
     "attnzoo.recipes.sentiment",
     "attnzoo.recipes.translate",
     "attnzoo.recipes.vision",

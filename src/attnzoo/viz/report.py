@@ -18,8 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from attnzoo._version import __version__
+from attnzoo.viz.explorer import _MARKER as _EXPLORER_MARKER
+from attnzoo.viz.explorer import explorer_assets
+from attnzoo.viz.prose import inline_html, prose_html
 
-__all__ = ["Report", "write_index"]
+__all__ = ["Report"]
 
 _CSS = """
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 60em; margin: 2em auto;
@@ -33,41 +36,6 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 caption, figcaption { color: #555; font-size: .9em; caption-side: bottom; padding-top: .3em; }
 figure { margin: 1.2em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
 """
-
-_INLINE = [
-    (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
-    (re.compile(r"\*\*([^*]+)\*\*"), r"<strong>\1</strong>"),
-    # links only to http(s) or relative paths; the text was escaped already
-    (
-        re.compile(r"\[([^\]]+)\]\(((?:https?://|\.{0,2}/|[\w.-]+(?:/|\.html|#))[^)\s]*)\)"),
-        r'<a href="\2">\1</a>',
-    ),
-]
-
-
-def _inline(text: str) -> str:
-    out = html.escape(text)
-    for pattern, repl in _INLINE:
-        out = pattern.sub(repl, out)
-    return out
-
-
-def _markdown(text: str) -> str:
-    """A small, safe subset: blank-line paragraphs, ``#`` headings, ``-`` lists, `code`, **bold**, links."""
-    blocks = []
-    for block in re.split(r"\n\s*\n", text.strip()):
-        lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
-        if not lines:
-            continue
-        heading = re.match(r"^(#{1,4})\s+(.*)$", lines[0])
-        if heading and len(lines) == 1:
-            level = min(len(heading.group(1)) + 1, 5)  # "#" is a section (h2); the report title is h1
-            blocks.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
-        elif all(ln[:2] in ("- ", "* ") for ln in lines):
-            blocks.append("<ul>" + "".join(f"<li>{_inline(ln[2:])}</li>" for ln in lines) + "</ul>")
-        else:
-            blocks.append("<p>" + "<br>\n".join(_inline(ln) for ln in lines) + "</p>")
-    return "\n".join(blocks)
 
 
 def _cell(value: Any, floatfmt: str) -> tuple[str, bool]:
@@ -126,12 +94,13 @@ class Report:
         return self
 
     def add_text(self, text: str) -> Report:
-        """Text (escaped) in a small markdown subset.
+        """Prose (escaped), its reST/Markdown subset rendered by :func:`attnzoo.viz.prose.prose_html`.
 
-        Paragraphs split by blank lines, ``#`` headings, ``-`` lists, `code`, **bold**, and ``[text](url)``
-        links to http(s) or relative addresses only.
+        Paragraphs split by blank lines, ``#`` headings, ``-`` and ``1.`` lists, reST ````literals````,
+        Sphinx roles (``:class:`x```), `code`, **bold**, *emphasis*, and links to http(s) or relative
+        addresses only; a recipe can pass its module docstring as is.
         """
-        self._parts.append(_markdown(str(text)))
+        self._parts.append(prose_html(str(text)))
         return self
 
     def add_code(self, text: str) -> Report:
@@ -142,6 +111,17 @@ class Report:
     def add_html(self, raw: str) -> Report:
         """Raw HTML, inserted as is (e.g. from :func:`attnzoo.viz.highlight_words_html`)."""
         self._parts.append(str(raw))
+        return self
+
+    def add_explorer(self, fragment: str, caption: str | None = None) -> Report:
+        """An interactive attention view from :mod:`attnzoo.viz.explorer` (e.g. ``alignment_view(...)``).
+
+        Its JavaScript and CSS are inlined once, at the end of the page; the page still needs no network.
+        """
+        if _EXPLORER_MARKER not in str(fragment):
+            raise ValueError("fragment is not an explorer view: make it with an attnzoo.viz *_view function")
+        cap = f'<p class="meta">{inline_html(str(caption))}</p>' if caption else ""
+        self._parts.append(f'<div class="az-figure">{fragment}{cap}</div>')
         return self
 
     def add_table(
@@ -174,7 +154,7 @@ class Report:
                 )
         out = ["<table>"]
         if caption:
-            out.append(f"<caption>{html.escape(str(caption))}</caption>")
+            out.append(f"<caption>{inline_html(str(caption))}</caption>")
         if cols:
             out.append("<tr>" + "".join(f"<th>{html.escape(str(c))}</th>" for c in cols) + "</tr>")
         for r in body:
@@ -222,57 +202,16 @@ class Report:
             n += 1
             rel = f"figures/{n:02d}-{fname}"
             (out_dir / rel).write_bytes(data)
-            cap = html.escape(str(caption)) if caption else ""
+            alt = html.escape(str(caption) if caption else fname)
             body.append(
-                f'<figure><img src="{html.escape(rel)}" alt="{cap or html.escape(fname)}">'
-                + (f"<figcaption>{cap}</figcaption>" if cap else "")
+                f'<figure><img src="{html.escape(rel)}" alt="{alt}">'
+                + (f"<figcaption>{inline_html(str(caption))}</figcaption>" if caption else "")
                 + "</figure>"
             )
+        if any(_EXPLORER_MARKER in b for b in body):  # also for views added with add_html
+            body.append(explorer_assets())
         stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         meta = f"command: <code>{html.escape(self.command)}</code><br>attnzoo {__version__} &middot; {stamp}"
         path = out_dir / "index.html"
         _atomic_write(path, _page(self.title, "\n".join(body), meta))
         return path
-
-
-def write_index(
-    out_path: str | os.PathLike,
-    entries: Sequence[Mapping[str, Any]],
-    *,
-    title: str = "attnzoo reports",
-    command: str | Sequence[str] | None = None,
-) -> Path:
-    """Write a page linking several reports (e.g. the tour's), with relative links.
-
-    Args:
-        out_path: the HTML file to write (atomically).
-        entries: ``{"title": ..., "path": report index.html or its folder, "summary": optional text,
-            "status": optional short text such as "ok" or "failed"}``.
-        title: page title.
-        command: the command that produced the page.
-
-    Returns:
-        ``out_path`` as a Path.
-    """
-    out_path = Path(out_path)
-    rows = []
-    for i, e in enumerate(entries):
-        if "title" not in e or "path" not in e:
-            raise ValueError(f"entries[{i}] needs 'title' and 'path', got keys {sorted(e)}")
-        target = Path(e["path"])
-        target = target / "index.html" if target.suffix != ".html" else target
-        href = Path(os.path.relpath(target.resolve(), out_path.parent.resolve())).as_posix()
-        status = f' <span class="meta">[{html.escape(str(e["status"]))}]</span>' if e.get("status") else ""
-        summary = (
-            f'<br><span class="meta">{html.escape(str(e["summary"]))}</span>' if e.get("summary") else ""
-        )
-        rows.append(
-            f'<li><a href="{html.escape(href)}">{html.escape(str(e["title"]))}</a>{status}{summary}</li>'
-        )
-    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    cmd = command if command is None or isinstance(command, str) else shlex.join(str(c) for c in command)
-    meta = (
-        f"command: <code>{html.escape(cmd)}</code><br>" if cmd else ""
-    ) + f"attnzoo {__version__} &middot; {stamp}"
-    _atomic_write(out_path, _page(title, "<ul>\n" + "\n".join(rows) + "\n</ul>", meta))
-    return out_path

@@ -1,0 +1,87 @@
+"""The ``ocr`` recipe's configuration, budgets and prose."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["ABOUT", "BUDGETS", "MODELS", "OCRConfig"]
+
+# Lower-case Latin letters with the French accents and ligatures, apostrophe and hyphen. Corpus words with
+# any other character (digits, symbols, stray Cyrillic) are left out.
+FRENCH_ALPHABET = "abcdefghijklmnopqrstuvwxyzàâäæçéèêëîïôöùûüÿœ'-"
+
+MODELS = ("recursive", "plain", "ctc")  # recursive-CNN attention, plain-CNN attention, CTC (no attention)
+
+
+@dataclass(frozen=True)
+class OCRConfig:
+    """Data, model sizes and training of the three readers (the same for each, for a fair comparison)."""
+
+    corpus: str = "fra-eng"  # words come from both sides of this Tatoeba corpus (attnzoo data fetch NAME)
+    words: tuple[str, ...] = ()  # if given, these words replace the corpus (tests, custom lexicons)
+    alphabet: str = FRENCH_ALPHABET  # words with a character outside it are dropped
+    max_words: int | None = None  # keep the N most frequent corpus words before splitting (None: all)
+    min_word_len: int = 1  # shortest word kept
+    max_word_len: int = 12  # longest word kept
+    test_fraction: float = 0.1  # share of the distinct WORDS held out for test (never seen in training)
+    val_fraction: float = 0.05  # share of the distinct words held out for model selection
+    height: int = 32  # image height in pixels
+    max_width: int = 160  # widest image (longer renderings are squeezed)
+    train_samples: int = 200000  # rendered training images in all, each a new rendering (one pass)
+    max_steps: int | None = None  # stop after this many optimizer steps per model (None: all samples)
+    checkpoint_every: int = 500  # steps between checkpoints (for --resume)
+    val_samples: int = 512  # rendered validation images (fixed), scored at every checkpoint
+    test_samples: int = 2000  # rendered test images (fixed), scored once with the best checkpoint
+    batch_size: int = 32  # images per optimizer step
+    lr: float = 1e-3  # Adam learning rate
+    grad_clip: float = 5.0  # global gradient-norm clip
+    channels: int = 32  # C of the first recursive block (the second has 2C)
+    iterations: int = 3  # T: unrolled applications of each recursive convolution
+    dim: int = 128  # feature column size D
+    hidden_dim: int = 128  # decoder GRU size
+    emb_dim: int = 32  # character embedding size
+    align_dim: int = 128  # additive attention hidden size
+    dropout: float = 0.1  # on the columns and the decoder
+    models: tuple[str, ...] = MODELS  # which readers to train, of "recursive", "plain", "ctc"
+    beam_size: int = 1  # 1: greedy reading; > 1: beam search for the attention readers at test
+    figure_words: int = 6  # test words shown with their attention strips
+
+    def __post_init__(self):
+        bad = [m for m in self.models if m not in MODELS]
+        if bad or not self.models:
+            raise ValueError(f"models must be a non-empty subset of {MODELS}, got {self.models}")
+        if self.height % 8:
+            raise ValueError(f"height must be a multiple of 8, got {self.height}")
+
+
+BUDGETS = {
+    # about a minute on one thread: 3 readers x 60 steps of 16 images, the 1500 most frequent words
+    "smoke": OCRConfig(
+        max_words=1500,
+        max_word_len=8,
+        train_samples=960,
+        val_samples=64,
+        test_samples=200,
+        batch_size=16,
+        lr=2e-3,
+        channels=16,
+        iterations=2,
+        dim=64,
+        hidden_dim=64,
+        align_dim=64,
+        figure_words=4,
+    ),
+    "full": OCRConfig(),
+}
+
+ABOUT = """Word images are rendered with Pillow from the words of the fra-eng Tatoeba corpus (both sides,
+lower-cased, accents kept) in the DejaVu fonts, at a random size, with a slight rotation, blur, Gaussian
+noise and random ink/background contrast (light on dark or dark on light). The distinct words are split by a
+hash of each word, so **no test word occurs in training**: the test measures reading, not memory of a
+lexicon. Three readers share one encoder design and one budget: the attention reader of Lee & Osindero 2016
+(arXiv 1603.03101) with its recursive CNN (each recursive layer is one convolution applied T times with
+shared weights), the same reader with a plain CNN (T separate convolutions: more parameters, same compute),
+and a CTC reader without attention (the CNN columns and bi-GRU, a linear layer, `torch.nn.CTCLoss`, greedy
+best-path decoding). Word accuracy is exact match (after lower-casing the labels at rendering), the same
+function in the training logs and the test table; character accuracy is 1 - CER; the normalised edit
+distance divides by the longer string (rapidfuzz)."""
