@@ -116,7 +116,11 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _cmd_read(args: argparse.Namespace) -> int:
+    from attnzoo.recipes._common import check_output_file
     from attnzoo.recipes.ocr import read_image
+
+    if args.plot is not None:
+        check_output_file(args.plot, "--plot")
 
     print(read_image(args.image, args.checkpoint, plot=args.plot))
     return 0

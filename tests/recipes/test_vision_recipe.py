@@ -126,11 +126,11 @@ def test_spatial_map_of_each_kind():
 
 def test_config_and_override_errors(tmp_path):
     run = get_recipe("vision").run
-    with pytest.raises(ValueError, match=r"VisionConfig.modules: unknown value\(s\) 'nope'; valid: baseline, cbam"):
+    with pytest.raises(ValueError, match=r"modules: unknown value\(s\) 'nope'; valid: baseline, cbam"):
         run(tmp_path, modules="se,nope")
     with pytest.raises(ValueError, match=r"unknown override.*epoch.*valid keys: dataset"):
         run(tmp_path, epoch=3)
-    with pytest.raises(ValueError, match="VisionConfig.seeds must be > 0, got 0"):
+    with pytest.raises(ValueError, match=r"VisionConfig.seeds must be > 0, got 0"):
         VisionConfig(seeds=0)
     assert VisionConfig(modules=("se", "baseline", "se")).models == ["baseline", "se"]
     assert set(BUDGETS["full"].modules) | {"baseline"} == set(model_names()) - {"ran-naive"}

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from attnzoo.train.schema import type_ok
+from attnzoo.train.schema import type_name, type_ok
 
 C = TypeVar("C")
 
@@ -66,7 +66,9 @@ def coerce(name: str, value: Any, annotation: Any) -> Any:
             return opt(value)
         except (TypeError, ValueError) as e:
             errors.append(str(e))
-    raise ValueError(f"override {name}={value!r}: expected {ann}, could not convert ({'; '.join(errors)})")
+    raise ValueError(
+        f"override {name}={value!r}: expected {type_name(ann)}, could not convert ({'; '.join(errors)})"
+    )
 
 
 def parse_overrides_into(config: C, overrides: dict[str, Any]) -> C:
@@ -127,7 +129,9 @@ def check_fields(
     for f in dataclasses.fields(config):
         value = getattr(config, f.name)
         if f.name in hints and not type_ok(value, hints[f.name]):
-            raise TypeError(f"{cls}.{f.name} must be {hints[f.name]}, got {type(value).__name__} {value!r}")
+            raise TypeError(
+                f"{cls}.{f.name} must be {type_name(hints[f.name])}, got {type(value).__name__} {value!r}"
+            )
     groups = {"positive": positive, "nonneg": nonneg, "finite": finite, "fraction": fraction}
     for rule, names in groups.items():
         text, ok = _RULES[rule]

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 import torch
 from safetensors import safe_open
 
-__all__ = ["build_checked", "config_from_dict", "read_metadata", "type_ok", "weight_shapes"]
+__all__ = ["build_checked", "config_from_dict", "read_metadata", "type_name", "type_ok", "weight_shapes"]
 
 C = TypeVar("C")
 
@@ -55,6 +55,13 @@ def type_ok(value: Any, annotation: Any) -> bool:
     if isinstance(annotation, type):
         return isinstance(value, annotation)
     return True  # an annotation this checker does not model: left to the config's own checks
+
+
+def type_name(annotation: Any) -> str:
+    """``int``, ``int | None``, ``tuple[int, ...]``: an annotation as its source spells it."""
+    if isinstance(annotation, type) and not typing.get_args(annotation):
+        return annotation.__name__
+    return str(annotation).replace("typing.", "")
 
 
 def _tuples(value: Any) -> Any:
@@ -97,7 +104,9 @@ def config_from_dict(cls: type[C], data: Any, *, source: str) -> C:
     values = {k: _tuples(v) for k, v in data.items()}
     for k, v in values.items():
         if k in hints and not type_ok(v, hints[k]):
-            raise ValueError(f"{source}: field {k} must be {hints[k]}, got {type(v).__name__} {v!r}")
+            raise ValueError(
+                f"{source}: field {k} must be {type_name(hints[k])}, got {type(v).__name__} {v!r}"
+            )
     try:
         return cls(**values)
     except (TypeError, ValueError) as e:

@@ -13,7 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from attnzoo.recipes import register_recipe
-from attnzoo.recipes._common import budget_config, parse_overrides_into
+from attnzoo.recipes._common import budget_config, parse_overrides_into, prepare_run_dir
 from attnzoo.recipes.ocr.config import ABOUT, BUDGETS, MODELS, OCRConfig
 
 __all__ = ["ABOUT", "BUDGETS", "MODELS", "OCRConfig", "read_image", "run"]
@@ -27,7 +27,13 @@ log = logging.getLogger("attnzoo.recipes.ocr")
     data="word images rendered from the fra-eng vocabulary in DejaVu fonts (test words unseen in training)",
 )
 def run(
-    out_dir: str | Path, *, budget: str = "smoke", seed: int = 0, resume: bool = False, **overrides
+    out_dir: str | Path,
+    *,
+    budget: str = "smoke",
+    seed: int = 0,
+    resume: bool = False,
+    force: bool = False,
+    **overrides,
 ) -> dict:
     """Train the readers, score them on the unseen test words, write ``out_dir/index.html``."""
     from attnzoo.recipes.ocr.evaluate import char_confusions, read_dataset
@@ -36,8 +42,7 @@ def run(
     from attnzoo.train.text_metrics import text_metrics
 
     cfg = parse_overrides_into(budget_config(BUDGETS, budget), overrides)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_run_dir(out_dir, resume=resume, force=force)  # before any work; refuses an earlier run
     data = load_data(cfg, seed)
     results = {}
     for kind in cfg.models:
