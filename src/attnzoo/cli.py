@@ -20,6 +20,7 @@ import argparse
 import logging
 import signal
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -203,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except _USER_ERRORS as err:
         if args.debug:
-            log.exception("attnzoo: error")
+            traceback.print_exc(file=sys.stderr)
         print(f"attnzoo: error: {_one_line(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
