@@ -8,7 +8,8 @@ state, ``alpha_i = softmax_j(e_ij)`` and ``c_i = sum_j alpha_ij h_j``; the GRU r
 the output is the maxout deep output ``t~_i = U_o s_{i-1} + V_o E y_{i-1} + C_o c_i`` (the appendix's form;
 eq. (4) of the main text writes ``s_i``). ``U_a h_j`` does not depend on ``i``, so it is computed once per
 sentence (:meth:`attnzoo.nn.AdditiveScore.project_keys`). Not in the paper: dropout (the paper trained on
-WMT'14 without it; this data is 100x smaller), and the sizes (the paper: 620 / 1000 / 500).
+WMT'14 without it; this data is 100x smaller), and the sizes (the paper: 620 / 1000 / 500). ``W_s`` has
+no bias, as in the paper (checkpoints saved while it had one carry ``init_state.bias`` and no longer load).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class Bahdanau(EncoderDecoder):
         c = self.config = config
         self.pad_id = c.pad_id
         self.encoder = _RNNEncoder(c.src_vocab, c.emb_dim, c.hidden_dim, dropout=c.dropout, pad_id=c.pad_id)
-        self.init_state = nn.Linear(c.hidden_dim, c.hidden_dim)  # W_s
+        self.init_state = nn.Linear(c.hidden_dim, c.hidden_dim, bias=False)  # W_s: no bias in the paper
         self.score = AdditiveScore(c.hidden_dim, 2 * c.hidden_dim, c.align_dim)  # W_a, U_a, v_a
         self.embed = nn.Embedding(c.tgt_vocab, c.emb_dim, padding_idx=c.pad_id)
         self.drop = nn.Dropout(c.dropout)

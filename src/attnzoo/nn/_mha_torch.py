@@ -32,7 +32,8 @@ def mha_from_torch(cls: type[MultiHeadAttention], module: nn.MultiheadAttention)
     """A ``cls`` (a MultiHeadAttention) with the same weights as a ``torch.nn.MultiheadAttention``.
 
     torch's ``batch_first=False`` only changes its input layout; this module is always batch first.
-    ``add_bias_kv`` and ``add_zero_attn`` have no counterpart here and raise ``ValueError``.
+    ``add_bias_kv`` and ``add_zero_attn`` have no counterpart here and raise ``ValueError``. The copy is in
+    the source's mode (``training`` as ``module.training``: dropout on or off alike).
     """
     if not isinstance(module, nn.MultiheadAttention):
         raise TypeError(f"module must be torch.nn.MultiheadAttention, got {type(module).__name__}")
@@ -49,11 +50,12 @@ def mha_from_torch(cls: type[MultiHeadAttention], module: nn.MultiheadAttention)
     )
     new.to(device=ref.device, dtype=ref.dtype)
     new.load_state_dict(module.state_dict(), strict=True)
-    return new
+    return new.train(module.training)
 
 
 def mha_to_torch(mha: MultiHeadAttention, batch_first: bool = True) -> nn.MultiheadAttention:
-    """Build a ``torch.nn.MultiheadAttention`` with the same weights (scaled dot score only)."""
+    """Build a ``torch.nn.MultiheadAttention`` with the same weights (scaled dot score only), in the source's
+    mode (``training`` as ``mha.training``, so a model in eval mode converts to one without dropout)."""
     if mha.score != "scaled_dot" or mha.score_kwargs or mha.rotary is not None:
         raise ValueError("to_torch needs score='scaled_dot' without score_kwargs and no rotary embedding")
     ref = mha.out_proj.weight
@@ -69,4 +71,4 @@ def mha_to_torch(mha: MultiHeadAttention, batch_first: bool = True) -> nn.Multih
         dtype=ref.dtype,
     )
     mod.load_state_dict(mha.state_dict(), strict=True)
-    return mod
+    return mod.train(mha.training)

@@ -62,9 +62,19 @@ class SinusoidalPositionalEncoding(nn.Module):
 
     def __init__(self, d_model: int, max_len: int = 5000, *, dropout: float = 0.0, base: float = 10000.0):
         super().__init__()
-        self.d_model, self.max_len = d_model, max_len
+        self.d_model, self.max_len, self.base = d_model, max_len, base
         self.dropout = nn.Dropout(dropout)
         self.register_buffer("pe", sinusoidal_encoding(max_len, d_model, base=base), persistent=False)
+
+    def _apply(self, fn, *args, **kwargs):
+        # after a cast or a move, rebuild the table (computed in float64) in its new dtype: casting the
+        # float32 table to float64 would keep float32's rounding
+        super()._apply(fn, *args, **kwargs)
+        pe = self.pe
+        self.pe = sinusoidal_encoding(
+            self.max_len, self.d_model, base=self.base, device=pe.device, dtype=pe.dtype
+        )
+        return self
 
     def forward(self, x: Tensor, offset: int = 0) -> Tensor:
         L = x.shape[-2]
@@ -105,8 +115,17 @@ class RotaryEmbedding(nn.Module):
         super().__init__()
         if dim <= 0 or dim % 2:
             raise ValueError(f"dim must be a positive even number, got {dim}")
-        self.dim = dim
-        self.register_buffer("inv_freq", base ** (-torch.arange(0, dim, 2).double() / dim), persistent=False)
+        self.dim, self.base = dim, base
+        self.register_buffer("inv_freq", self._inv_freq(), persistent=False)
+
+    def _inv_freq(self, device=None) -> Tensor:
+        return self.base ** (-torch.arange(0, self.dim, 2, device=device).double() / self.dim)
+
+    def _apply(self, fn, *args, **kwargs):
+        # the frequencies stay float64 whatever the model is cast to (the angles are float64 throughout)
+        super()._apply(fn, *args, **kwargs)
+        self.inv_freq = self._inv_freq(self.inv_freq.device)
+        return self
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
