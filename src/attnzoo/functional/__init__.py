@@ -2,6 +2,7 @@
 :func:`attention`; masks (True = may attend); Nadaraya-Watson pooling."""
 
 from attnzoo.functional.core import AttentionOutput, attention, attention_weights
+from attnzoo.functional.glimpse import GlimpseTable, glimpse, glimpse_table
 from attnzoo.functional.masks import causal_mask, combine_masks, lengths_to_mask, mask_to_bias
 from attnzoo.functional.normalize import (
     NORMALIZERS,
@@ -34,6 +35,7 @@ __all__ = [
     "NORMALIZERS",
     "SCORES",
     "AttentionOutput",
+    "GlimpseTable",
     "SampledWeights",
     "additive_score",
     "attention",
@@ -44,6 +46,8 @@ __all__ = [
     "dot_score",
     "gaussian_score",
     "general_score",
+    "glimpse",
+    "glimpse_table",
     "get_normalizer",
     "get_score",
     "gumbel",

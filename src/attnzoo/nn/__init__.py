@@ -3,6 +3,7 @@
 from attnzoo.nn.attention import AdditiveScore, Attention, BilinearScore
 from attnzoo.nn.decoding import SearchResult, beam_search, greedy_search, length_penalty, reorder_state
 from attnzoo.nn.feedforward import ACTIVATIONS, PositionwiseFeedForward, register_activation
+from attnzoo.nn.glimpse import GlimpseSensor
 from attnzoo.nn.multihead import KVCache, MultiHeadAttention, MultiHeadAttentionOutput, convert_torch_mask
 from attnzoo.nn.pooling import NadarayaWatson
 from attnzoo.nn.positional import (
@@ -23,7 +24,7 @@ from attnzoo.nn.transformer_layers import (
 )
 from attnzoo.nn.transformer_stacks import DecoderOutput, EncoderOutput, TransformerDecoder, TransformerEncoder
 
-__all__ = ["AdditiveScore", "Attention", "BilinearScore", "NadarayaWatson"]
+__all__ = ["AdditiveScore", "Attention", "BilinearScore", "GlimpseSensor", "NadarayaWatson"]
 # Transformer family (issue 4)
 __all__ += [
     "ACTIVATIONS",
