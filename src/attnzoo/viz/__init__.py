@@ -6,6 +6,7 @@ so no display is ever needed and pyplot's global state is left alone. Each plott
 ``Figure``, takes ``ax=`` to draw into existing axes, and ``path=`` to save a PNG.
 """
 
+from attnzoo.viz.glimpses import glimpse_animation, glimpse_paths, location_heatmaps
 from attnzoo.viz.heatmap import attention_heatmap, heatmap_grid
 from attnzoo.viz.overlay import image_overlay, upsample_map
 from attnzoo.viz.plots import fit_plot, line_plot
@@ -16,11 +17,14 @@ __all__ = [
     "Report",
     "attention_heatmap",
     "fit_plot",
+    "glimpse_animation",
+    "glimpse_paths",
     "heatmap_grid",
     "highlight_words_html",
     "highlight_words_terminal",
     "image_overlay",
     "line_plot",
+    "location_heatmaps",
     "upsample_map",
     "write_index",
 ]
