@@ -10,7 +10,14 @@ from attnzoo.models.ram import RAM, RAMConfig, RAMOutput, ram_loss
 from attnzoo.train import load_weights, save_checkpoint
 
 TINY = dict(
-    image_size=16, patch_size=4, num_scales=2, glimpses=3, glimpse_hidden=16, glimpse_out=32, hidden=32
+    start="learned",
+    image_size=16,
+    patch_size=4,
+    num_scales=2,
+    glimpses=3,
+    glimpse_hidden=16,
+    glimpse_out=32,
+    hidden=32,
 )
 
 
@@ -155,6 +162,9 @@ def test_random_policy_and_bad_input():
     m = RAM(_cfg(policy="random"))
     out = m(torch.rand(200, 1, 16, 16))
     assert out.log_probs.eq(0).all() and out.locations.abs().max() <= 1 and out.locations.std() > 0.4
+    first = RAM(RAMConfig(**{**TINY, "start": "random"}))(torch.rand(200, 1, 16, 16))  # only l_0 is random
+    assert first.log_probs[:, 0].eq(0).all() and first.log_probs[:, 1:].ne(0).all()
+    assert first.locations[:, 0].std() > 0.4
     with pytest.raises(ValueError, match=r"images must have shape \(B, 1, 16, 16\)"):
         m(torch.rand(2, 1, 28, 28))
     with pytest.raises(ValueError, match=r"RAMConfig\.core must be one of"):

@@ -134,8 +134,22 @@ class MnistTask(Dataset):
         self.size, self.distractors = MNIST_TASKS[task]
         _check(images, [], self.size)
 
+    @staticmethod
+    def size_of(task: str) -> int:
+        """Canvas side of ``task``."""
+        if task not in MNIST_TASKS:
+            raise ValueError(f"task must be one of {list(MNIST_TASKS)}, got {task!r}")
+        return MNIST_TASKS[task][0]
+
     def __len__(self) -> int:
         return len(self.images)
+
+    def positions(self, indices) -> np.ndarray:
+        """(n, 2) top-left ``(row, col)`` of the digit in each generated image (zeros for "mnist")."""
+        idx = np.asarray(indices, dtype=np.int64).reshape(-1)
+        if self.task == "mnist":
+            return np.zeros((len(idx), 2), dtype=np.int64)
+        return cluttered_mnist(self.images, idx, size=self.size, distractors=0, seed=self.seed)[1]
 
     def __getitem__(self, i: int) -> int:
         return int(i)

@@ -19,6 +19,7 @@ BUDGETS = ("smoke", "full")
 # importing every recipe's dependencies up front.
 _RECIPE_MODULES = [
     "attnzoo.recipes.nw_regression",
+    "attnzoo.recipes.ram",
     "attnzoo.recipes.sentiment",
     "attnzoo.recipes.translate",
     "attnzoo.recipes.vision",
