@@ -133,7 +133,8 @@ def run(
         "(conv net 8.09 %), cluttered 100x100 10.83 % (conv net 16.51 %)."
     )
     curves = {_NAMES[n]: tuple(np.array(c).T) for n, rs in runs.items() if (c := rs[0]["val_curve"])}
-    add_figures(rep, out, first, curves, curve, data, cfg)
+    if cfg.figures:
+        add_figures(rep, out, first, curves, curve, data, cfg)
     rep.write(out)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=float))
     return summary

@@ -47,6 +47,7 @@ class RAMRecipeConfig:
     conv_epochs: int | None = None  # epochs of the conv net (None: as RAM's); it is ~5x faster a step
     conv_lr: float = 1e-3  # Adam learning rate of the conv net
     figure_images: int = 12  # test images in the glimpse-path figures
+    figures: bool = True  # draw the figures (False: the table and numbers only, e.g. for sweeps)
     num_threads: int = 1  # torch threads (the project's machines are shared)
 
 
