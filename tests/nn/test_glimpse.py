@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from attnzoo.functional import glimpse, glimpse_table
+from attnzoo.functional import glimpse
 from attnzoo.nn import GlimpseSensor
 
 
@@ -85,12 +85,6 @@ def test_matches_the_per_sample_reference(g, k, s, hw):
     torch.testing.assert_close(out, reference(img, loc, g, k, s), atol=1e-6, rtol=0)
 
 
-def test_table_reuse_gives_the_same_patches():
-    sensor = GlimpseSensor(6, 3)
-    img, loc = torch.rand(4, 1, 30, 30), torch.rand(4, 2) * 2 - 1
-    assert torch.equal(sensor(sensor.table(img), loc), sensor(img, loc))
-
-
 def test_gradient_flows_to_the_image_only_inside_the_patch():
     img = torch.rand(1, 1, 12, 12, requires_grad=True)
     glimpse(img, torch.tensor([[0.0, 0.0]]), patch_size=2, num_scales=2).sum().backward()
@@ -115,5 +109,3 @@ def test_bad_input_errors():
         GlimpseSensor(4, 0)
     with pytest.raises(TypeError, match="scale_factor must be an int"):
         GlimpseSensor(4, 2, 1.5)
-    with pytest.raises(ValueError, match="padded by 2"):
-        glimpse(glimpse_table(img, 4), torch.zeros(2, 2), 4, num_scales=2)

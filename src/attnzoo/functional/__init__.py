@@ -2,7 +2,7 @@
 :func:`attention`; masks (True = may attend); Nadaraya-Watson pooling."""
 
 from attnzoo.functional.core import AttentionOutput, attention, attention_weights
-from attnzoo.functional.glimpse import GlimpseTable, glimpse, glimpse_table
+from attnzoo.functional.glimpse import glimpse
 from attnzoo.functional.masks import causal_mask, combine_masks, lengths_to_mask, mask_to_bias
 from attnzoo.functional.normalize import (
     NORMALIZERS,
@@ -35,7 +35,6 @@ __all__ = [
     "NORMALIZERS",
     "SCORES",
     "AttentionOutput",
-    "GlimpseTable",
     "SampledWeights",
     "additive_score",
     "attention",
@@ -49,7 +48,6 @@ __all__ = [
     "get_normalizer",
     "get_score",
     "glimpse",
-    "glimpse_table",
     "gumbel",
     "hard",
     "lengths_to_mask",

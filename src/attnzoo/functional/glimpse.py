@@ -14,32 +14,18 @@ convention of the most used port (kevinzakka/recurrent-visual-attention ``denorm
 Each patch is reduced to ``g x g`` by *average pooling* over ``s^i x s^i`` blocks (what ``F.avg_pool2d`` of
 the crop gives; the paper's "progressively lower resolution"). Average pooling, not ``F.grid_sample`` or
 bilinear ``F.interpolate``: those sample a few pixels per output and alias at coarse scales, while the mean
-keeps every pixel's mass, and it makes the scale-1 patch the exact pixels. It is computed for all batch
-elements, scales and output pixels at once from a summed-area table of the zero-padded image (one gather of
-the ``(g + 1)^2`` block corners per scale, no Python loop); the table is built in float64 so the box sums
-are exact to ~1e-12 and can be reused for the T glimpses of one image (:func:`glimpse_table`).
+keeps every pixel's mass, and it makes the scale-1 patch the exact pixels. All batch elements, scales and
+output pixels are computed at once with no Python loop: one gather of the largest square around each
+location (out-of-image pixels masked to zero, so the image itself is never padded), then the block means of
+every scale as two GEMMs with a fixed (k, g, S) pooling matrix (``P_i square P_i^T`` for scale i).
 """
 
 from __future__ import annotations
 
-import math
-from typing import NamedTuple
-
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["GlimpseTable", "glimpse", "glimpse_table"]
-
-
-class GlimpseTable(NamedTuple):
-    """A summed-area table of a zero-padded image batch, ready for many :func:`glimpse` reads."""
-
-    table: Tensor  # (B, C, H + 2P + 1, W + 2P + 1) float64; table[..., r, c] = sum of padded[..., :r, :c]
-    height: int  # H of the original images
-    width: int  # W of the original images
-    pad: int  # P, zeros added on each side
-    dtype: torch.dtype  # dtype of the original images (of the returned patches)
+__all__ = ["glimpse"]
 
 
 def _check_sizes(patch_size: int, num_scales: int, scale_factor: int) -> None:
@@ -50,25 +36,8 @@ def _check_sizes(patch_size: int, num_scales: int, scale_factor: int) -> None:
             raise ValueError(f"{name} must be >= 1, got {v}")
 
 
-def glimpse_table(images: Tensor, max_size: int) -> GlimpseTable:
-    """Summed-area table of ``images`` padded by ``ceil(max_size / 2)`` zeros, for patches up to ``max_size``.
-
-    Shape:
-        images: (B, C, H, W) floating -> table: (B, C, H + 2P + 1, W + 2P + 1), P = ceil(max_size / 2).
-    """
-    if not isinstance(images, Tensor) or images.dim() != 4:
-        got = tuple(images.shape) if isinstance(images, Tensor) else type(images).__name__
-        raise ValueError(f"images must be a (B, C, H, W) tensor, got {got}")
-    if not images.is_floating_point():
-        raise TypeError(f"images must be a floating tensor, got {images.dtype}")
-    pad = (max_size + 1) // 2
-    padded = F.pad(images.to(torch.float64), (pad, pad, pad, pad))  # (B, C, H + 2P, W + 2P)
-    table = F.pad(padded.cumsum(-1).cumsum(-2), (1, 0, 1, 0))  # (B, C, H + 2P + 1, W + 2P + 1)
-    return GlimpseTable(table, images.shape[-2], images.shape[-1], pad, images.dtype)
-
-
 def glimpse(
-    images: Tensor | GlimpseTable,
+    images: Tensor,
     locations: Tensor,
     patch_size: int,
     num_scales: int = 1,
@@ -80,14 +49,13 @@ def glimpse(
 
         l = locations[b].clamp(-1, 1)
         cx, cy = int((l[0] + 1) / 2 * W), int((l[1] + 1) / 2 * H)
-        n, P = patch_size * scale_factor**i, ceil(max_size / 2)
+        n, P = patch_size * scale_factor**i, max_size  # any P >= max_size / 2 works
         padded = F.pad(images[b], (P, P, P, P))
         crop = padded[:, cy - n // 2 + P : cy - n // 2 + P + n, cx - n // 2 + P : cx - n // 2 + P + n]
         out[b, i] = F.avg_pool2d(crop[None], scale_factor**i)[0]
 
     Args:
-        images: (B, C, H, W) floating images, or a :class:`GlimpseTable` of them from :func:`glimpse_table`
-            (built with ``max_size >= patch_size * scale_factor ** (num_scales - 1)``) to reuse it.
+        images: (B, C, H, W) floating images.
         locations: (B, 2) centres ``(x, y)`` in ``[-1, 1]`` (see the module docstring); values outside are
             clamped to the border. Gradients do not flow to ``locations`` (the crop is discrete).
         patch_size: g, the side of every returned patch.
@@ -98,15 +66,12 @@ def glimpse(
         (B, k, C, g, g) patches in the images' dtype, finest scale first.
     """
     _check_sizes(patch_size, num_scales, scale_factor)
-    max_size = patch_size * scale_factor ** (num_scales - 1)
-    t = images if isinstance(images, GlimpseTable) else glimpse_table(images, max_size)
-    if 2 * t.pad < max_size:
-        need = math.ceil(max_size / 2)
-        raise ValueError(
-            f"the GlimpseTable was padded by {t.pad}; patches of side {max_size} need >= {need}: "
-            f"build it with glimpse_table(images, {max_size})"
-        )
-    B, C, Hp, Wp = t.table.shape
+    if not isinstance(images, Tensor) or images.dim() != 4:
+        got = tuple(images.shape) if isinstance(images, Tensor) else type(images).__name__
+        raise ValueError(f"images must be a (B, C, H, W) tensor, got {got}")
+    if not images.is_floating_point():
+        raise TypeError(f"images must be a floating tensor, got {images.dtype}")
+    B, C, H, W = images.shape
     if not isinstance(locations, Tensor) or locations.shape != (B, 2):
         got = tuple(locations.shape) if isinstance(locations, Tensor) else type(locations).__name__
         raise ValueError(f"locations must have shape ({B}, 2) for {B} images, got {got}")
@@ -114,20 +79,32 @@ def glimpse(
         raise TypeError(f"locations must be a floating tensor, got {locations.dtype}")
     if not bool(torch.isfinite(locations).all()):
         raise ValueError("locations contain NaN or inf")
-    dev = t.table.device
+    dev, S = images.device, patch_size * scale_factor ** (num_scales - 1)  # S: side of the largest square
     l = locations.detach().to(device=dev, dtype=torch.float64).clamp(-1.0, 1.0)  # (B, 2)
-    cx = torch.floor((l[:, 0] + 1) / 2 * t.width).long()  # (B,) pixel corner, 0 ... W
-    cy = torch.floor((l[:, 1] + 1) / 2 * t.height).long()  # (B,)
+    cx = torch.floor((l[:, 0] + 1) / 2 * W).long()  # (B,) pixel corner, 0 ... W
+    cy = torch.floor((l[:, 1] + 1) / 2 * H).long()  # (B,)
+    span = torch.arange(S, device=dev)
+    rows = cy[:, None] - S // 2 + span  # (B, S) image rows of the largest square
+    cols = cx[:, None] - S // 2 + span  # (B, S)
+    # separable gather: the S rows, then the S columns of each; out-of-image rows/columns are zeroed after
+    r_in = ((rows >= 0) & (rows < H)).to(images.dtype)  # (B, S)
+    c_in = ((cols >= 0) & (cols < W)).to(images.dtype)  # (B, S)
+    strip = images.gather(2, rows.clamp(0, H - 1).view(B, 1, S, 1).expand(B, C, S, W))  # (B, C, S, W)
+    square = strip.gather(3, cols.clamp(0, W - 1).view(B, 1, 1, S).expand(B, C, S, S))  # (B, C, S, S)
+    square = square * (r_in[:, :, None] * c_in[:, None, :])[:, None]  # zeros outside the image
+    # Block averaging of every scale as two GEMMs with a (k, g, S) pooling matrix: row u of scale i holds
+    # 1 / s^i over the s^i pixels of its block (so the finest scale copies pixels exactly).
     factors = scale_factor ** torch.arange(num_scales, device=dev)  # (k,) block side of each scale
-    half = (patch_size * factors) // 2  # (k,)
-    steps = torch.arange(patch_size + 1, device=dev)  # (g + 1,) block corners
-    offs = steps[None, :] * factors[:, None] - half[:, None] + t.pad  # (k, g + 1)
-    rows = cy[:, None, None] + offs[None]  # (B, k, g + 1) in the table (which has a leading zero row)
-    cols = cx[:, None, None] + offs[None]  # (B, k, g + 1)
-    idx = rows[..., :, None] * Wp + cols[..., None, :]  # (B, k, g + 1, g + 1)
-    flat = t.table.reshape(B, C, Hp * Wp)
-    corners = flat.gather(2, idx.reshape(B, 1, -1).expand(B, C, -1))  # (B, C, k (g + 1)^2)
-    corners = corners.view(B, C, num_scales, patch_size + 1, patch_size + 1)
-    sums = corners[..., 1:, 1:] - corners[..., :-1, 1:] - corners[..., 1:, :-1] + corners[..., :-1, :-1]
-    area = (factors.to(torch.float64) ** 2).view(1, 1, num_scales, 1, 1)
-    return (sums / area).transpose(1, 2).to(t.dtype)  # (B, k, C, g, g)
+    rel = (
+        span[None, :] - (S // 2 - (patch_size * factors) // 2)[:, None]
+    )  # (k, S) position in scale i's patch
+    block = torch.div(rel, factors[:, None], rounding_mode="floor")  # (k, S) block of each pixel
+    valid = (rel >= 0) & (rel < patch_size * factors[:, None])  # (k, S)
+    member = (torch.arange(patch_size, device=dev)[None, :, None] == block[:, None, :]) & valid[:, None, :]
+    pool = member.to(images.dtype) / factors.to(images.dtype)[:, None, None]  # (k, g, S)
+    k, g = num_scales, patch_size
+    # columns first, one GEMM for all scales: (B C S, S) @ (S, k g)
+    r = torch.matmul(square.reshape(B * C * S, S), pool.reshape(k * g, S).t())  # (B C S, k g)
+    r = r.view(B * C, S, k, g).permute(2, 1, 0, 3).reshape(k, S, B * C * g)  # (k, S, B C g)
+    out = torch.bmm(pool, r)  # (k, g, B C g): rows of scale i pooled by its own matrix
+    return out.view(k, g, B, C, g).permute(2, 0, 3, 1, 4)  # (B, k, C, g, g)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from attnzoo.functional.glimpse import GlimpseTable, _check_sizes, glimpse, glimpse_table
+from attnzoo.functional.glimpse import _check_sizes, glimpse
 
 __all__ = ["GlimpseSensor"]
 
@@ -32,8 +32,7 @@ class GlimpseSensor(nn.Module):
         scale_factor: s (integer), each patch is s times the side of the previous one.
 
     Shape:
-        images: (B, C, H, W) or a :class:`GlimpseTable`; locations: (B, 2) ``(x, y)`` in [-1, 1]
-        -> (B, k, C, g, g).
+        images: (B, C, H, W); locations: (B, 2) ``(x, y)`` in [-1, 1] -> (B, k, C, g, g).
     """
 
     def __init__(self, patch_size: int = 8, num_scales: int = 1, scale_factor: int = 2) -> None:
@@ -46,11 +45,7 @@ class GlimpseSensor(nn.Module):
         """Side in pixels of the largest (coarsest) patch."""
         return self.patch_size * self.scale_factor ** (self.num_scales - 1)
 
-    def table(self, images: Tensor) -> GlimpseTable:
-        """The padded summed-area table of ``images``, to pass to :meth:`forward` for each glimpse."""
-        return glimpse_table(images, self.max_size)
-
-    def forward(self, images: Tensor | GlimpseTable, locations: Tensor) -> Tensor:
+    def forward(self, images: Tensor, locations: Tensor) -> Tensor:
         """The glimpses of ``images`` at ``locations``: (B, k, C, g, g)."""
         return glimpse(images, locations, self.patch_size, self.num_scales, self.scale_factor)
 
