@@ -5,10 +5,9 @@ Layers (imports go one way): ``functional <- nn <- models <- recipes <- cli``; `
 """
 
 from attnzoo import data, functional, nn, train, viz
+from attnzoo._version import __version__
 from attnzoo.functional import AttentionOutput, attention, nadaraya_watson
 from attnzoo.nn.vision import create_attention, list_attention
-
-__version__ = "0.1.0"
 
 __all__ = [
     "AttentionOutput",

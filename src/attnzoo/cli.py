@@ -144,8 +144,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s")
+    from attnzoo.train.interrupted import TrainingInterrupted
+
     try:
         return args.func(args)
+    except TrainingInterrupted as err:  # every recipe ends an interrupted training this way
+        print(f"attnzoo: interrupted: {err}", file=sys.stderr)
+        return 130
     except (ValueError, FileNotFoundError, RuntimeError) as err:
         log.debug("traceback", exc_info=True)
         print(f"attnzoo: error: {err}", file=sys.stderr)

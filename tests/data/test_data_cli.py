@@ -51,6 +51,6 @@ def test_cli_list_fetch_path(tmp_path, cache, sandbox, capsys):
 
 def test_cli_unknown_name(cache, capsys):
     assert cli_main(["fetch", "nope"]) == 2
-    assert "unknown dataset 'nope'; registered:" in capsys.readouterr().err
+    assert "unknown dataset 'nope'; valid:" in capsys.readouterr().err
     assert cli_main(["path", "nope"]) == 2
-    assert "registered:" in capsys.readouterr().err
+    assert "valid:" in capsys.readouterr().err

@@ -97,7 +97,7 @@ def test_group_references():
 
 
 def test_reader_error_names_the_line(tmp_path):
-    from attnzoo.recipes._translate_setup import load_pairs
+    from attnzoo.recipes.translate.data import load_pairs
 
     path = tmp_path / "pairs.txt"
     path.write_text("Go.\tVa !\tCC-BY\nHi.\tSalut.\nno tab on this line\n", encoding="utf-8")

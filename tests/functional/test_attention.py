@@ -154,8 +154,8 @@ def test_custom_callables():
 @pytest.mark.parametrize(
     ("kwargs", "exc", "match"),
     [
-        ({"score": "nope"}, ValueError, "unknown score 'nope'; valid names: additive, cosine"),
-        ({"normalize": "nope"}, ValueError, "unknown normaliser 'nope'; valid names: gumbel, hard"),
+        ({"score": "nope"}, ValueError, "unknown score 'nope'; valid: additive, cosine"),
+        ({"normalize": "nope"}, ValueError, "unknown normaliser 'nope'; valid: gumbel, hard"),
         (
             {"mask": torch.ones(2, 5, 8, dtype=torch.bool)},
             ValueError,
@@ -282,3 +282,22 @@ def test_in_place_softmax_refuses_a_mask_that_would_broadcast_the_scores():
     s = torch.randn(2, 3, 4)
     m = torch.rand(2, 1, 4) > 0.3
     torch.testing.assert_close(masked_softmax_(s.clone(), m), masked_softmax(s, m))
+
+
+def test_attention_output_keeps_log_prob_through_replace_copy_and_pickle():
+    import copy
+    import pickle
+
+    q, k, v = torch.randn(2, 3, 4), torch.randn(2, 5, 4), torch.randn(2, 5, 2)
+    res = AF.attention(q, k, v, normalize="sample", generator=torch.Generator().manual_seed(0))
+    assert res.log_prob is not None and res.log_prob.shape == (2, 3)
+    out, weights = res  # still unpacks as a pair
+    assert weights is None and out is res.output
+    moved = res._replace(output=res.output * 2)
+    assert moved.log_prob is res.log_prob and torch.equal(moved.output, res.output * 2)
+    assert res._replace(log_prob=None).log_prob is None
+    with pytest.raises(ValueError):
+        res._replace(nope=1)
+    for again in (copy.copy(res), copy.deepcopy(res), pickle.loads(pickle.dumps(res))):
+        assert isinstance(again, AF.AttentionOutput) and torch.equal(again.log_prob, res.log_prob)
+    assert AF.AttentionOutput._make([out, None]).log_prob is None

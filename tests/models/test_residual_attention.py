@@ -30,7 +30,7 @@ def test_forward_shapes_and_masks(name, in_channels, size):
     model = factory(in_channels, 10, width=WIDTH)
     x = torch.randn(2, in_channels, size, size)
     assert model(x).shape == (2, 10)
-    res = model(x, return_masks=True)
+    res = model(x, return_attention=True)
     assert isinstance(res, ResidualAttentionOutput)
     assert res.logits.shape == (2, 10)
     b = model.config.base_channels
@@ -83,7 +83,7 @@ def test_attention_residual_vs_naive(attention_residual):
     torch.manual_seed(0)
     module = AttentionModule(8, downsamples=2, attention_residual=attention_residual).eval()
     x = torch.randn(2, 8, 12, 12)
-    out, mask = module(x, return_mask=True)
+    out, mask = module(x, return_attention=True)
     h = module.pre(x)
     trunk, expected_mask = module.trunk(h), module.mask(h)
     torch.testing.assert_close(mask, expected_mask)
@@ -109,7 +109,7 @@ def test_mask_keeps_odd_resolutions():
     module = AttentionModule(4, downsamples=3).eval()
     for side in (7, 13, 28):
         x = torch.randn(1, 4, side, side + 1)
-        out, mask = module(x, return_mask=True)
+        out, mask = module(x, return_attention=True)
         assert out.shape == mask.shape == x.shape
 
 

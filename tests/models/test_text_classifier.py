@@ -3,16 +3,6 @@ import torch
 
 from attnzoo.models.text_classifier import POOLINGS, TextClassifier, TextClassifierConfig, WordAttention
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # These tensors are tiny: threads only add overhead, and on a shared CPU oversubscription stalls.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 SMALL = {"vocab_size": 40, "embed_dim": 12, "hidden_size": 10, "attention_dim": 6}
 
 
@@ -39,7 +29,7 @@ def test_defaults_are_the_seed_example():
 def test_shapes_and_gradients(pooling):
     m = _model(pooling).train()
     tokens, lengths = _batch()
-    out = m(tokens, lengths, return_weights=True)
+    out = m(tokens, lengths, return_attention=True)
     assert out.logits.shape == (4, 2)
     assert (out.weights is not None) == (pooling == "attention")
     out.logits.sum().backward()
@@ -51,7 +41,7 @@ def test_shapes_and_gradients(pooling):
 def test_pads_get_exactly_zero_attention():
     m = _model()
     tokens, lengths = _batch()
-    w = m(tokens, lengths, return_weights=True).weights
+    w = m(tokens, lengths, return_attention=True).weights
     real = torch.arange(7) < lengths[:, None]
     assert (w[~real] == 0).all()
     torch.testing.assert_close(w.sum(1), torch.ones(4))
@@ -64,7 +54,7 @@ def test_padding_to_another_length_does_not_change_the_prediction(pooling, extra
     m = _model(pooling)
     tokens, lengths = _batch()
     longer = torch.cat([tokens, torch.zeros(4, extra, dtype=torch.long)], 1)
-    a, b = m(tokens, lengths, return_weights=True), m(longer, lengths, return_weights=True)
+    a, b = m(tokens, lengths, return_attention=True), m(longer, lengths, return_attention=True)
     torch.testing.assert_close(a.logits, b.logits, atol=1e-6, rtol=1e-5)
     if pooling == "attention":
         torch.testing.assert_close(a.weights, b.weights[:, :7], atol=1e-6, rtol=1e-5)
@@ -78,7 +68,7 @@ def test_word_attention_matches_the_papers_formula():
     att = WordAttention(6, 4)
     h = torch.randn(3, 5, 6)
     mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 0, 0, 0], [0, 0, 0, 0, 0]], dtype=torch.bool)
-    s, alpha = att(h, mask, return_weights=True)
+    s, alpha = att(h, mask, return_attention=True)
     u = torch.tanh(h @ att.proj.weight.T + att.proj.bias)  # u_t = tanh(W h_t + b)
     logits = (u @ att.context).masked_fill(~mask, float("-inf"))  # u_t . u_w
     ref = torch.nan_to_num(torch.softmax(logits, 1))  # the empty row: all-zero weights
@@ -91,7 +81,7 @@ def test_word_attention_matches_the_papers_formula():
 def test_empty_review_gives_the_bias_not_nan(pooling):
     m = _model(pooling)
     tokens, lengths = torch.zeros(2, 4, dtype=torch.long), torch.tensor([0, 0])
-    out = m(tokens, lengths, return_weights=True)
+    out = m(tokens, lengths, return_attention=True)
     torch.testing.assert_close(out.logits, m.classifier.bias.expand(2, -1))
     if out.weights is not None:
         assert (out.weights == 0).all()

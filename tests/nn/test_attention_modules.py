@@ -3,6 +3,7 @@ import torch
 
 import attnzoo.functional as AF
 from attnzoo.nn import AdditiveScore, Attention, BilinearScore, NadarayaWatson
+from tests.functional.conftest import score_kwargs
 
 
 def test_additive_score_module_matches_functional_and_projected_keys():
@@ -21,19 +22,20 @@ def test_bilinear_score_module_fast_path_matches_reference():
     att = Attention(BilinearScore(6, 4))
     q, k, v = torch.randn(2, 3, 6), torch.randn(2, 7, 4), torch.randn(2, 7, 2)
     fast = att(q, k, v).output
-    ref = att(q, k, v, return_weights=True)
+    ref = att(q, k, v, return_attention=True)
     torch.testing.assert_close(fast, ref.output)
     torch.testing.assert_close(ref.weights, torch.softmax(att.score(q, k), -1))
 
 
-@pytest.mark.parametrize("score", ["dot", "scaled_dot", "cosine", "gaussian"])
+@pytest.mark.parametrize("score", sorted(AF.SCORES))
 def test_attention_module_named_scores(score):
-    att = Attention(score, dropout=0.5)
+    kw = score_kwargs(score, 4)
+    att = Attention(score, dropout=0.5, score_kwargs=kw)
     q, k, v = torch.randn(2, 3, 4), torch.randn(2, 5, 4), torch.randn(2, 5, 2)
     att.eval()
-    torch.testing.assert_close(att(q, k, v).output, AF.attention(q, k, v, score=score).output)
+    torch.testing.assert_close(att(q, k, v).output, AF.attention(q, k, v, score=score, **kw).output)
     att.train()
-    assert not torch.allclose(att(q, k, v).output, AF.attention(q, k, v, score=score).output)
+    assert not torch.allclose(att(q, k, v).output, AF.attention(q, k, v, score=score, **kw).output)
 
 
 def test_learnable_scores_train():
@@ -55,7 +57,7 @@ def test_learnable_scores_train():
 def test_attention_module_options_and_errors():
     att = Attention("dot", normalize="topk", top_k=1)
     q, k, v = torch.randn(2, 3, 4), torch.randn(2, 5, 4), torch.randn(2, 5, 2)
-    w = att(q, k, v, return_weights=True).weights
+    w = att(q, k, v, return_attention=True).weights
     assert ((w > 0).sum(-1) == 1).all()
     with pytest.raises(ValueError, match="unknown score"):
         Attention("euclid")

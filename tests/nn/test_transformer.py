@@ -96,7 +96,7 @@ def test_stack_layers_start_different_and_return_every_map():
     enc = TransformerEncoder(TransformerEncoderLayer(D, H, F), 3)
     w = [lay.self_attn.in_proj_weight for lay in enc.layers]
     assert not torch.equal(w[0], w[1]) and not torch.equal(w[1], w[2])
-    out = enc(torch.randn(2, 5, D), need_weights=True, average_weights=False)
+    out = enc(torch.randn(2, 5, D), return_attention=True, average_weights=False)
     assert len(out.weights) == 3 and out.weights[0].shape == (2, H, 5, 5) and out.cache is None
 
 
@@ -157,7 +157,7 @@ def test_cached_decoding_equals_full_forward(positional, norm_first):
 def test_model_returns_every_layers_maps_and_ties_weights():
     m = _model(share_embeddings=True)
     assert m.src_embed is m.tgt_embed and m.output.weight is m.tgt_embed.weight
-    out = m(torch.randint(0, 11, (2, 6)), torch.randint(0, 11, (2, 4)), need_weights=True)
+    out = m(torch.randint(0, 11, (2, 6)), torch.randint(0, 11, (2, 4)), return_attention=True)
     assert out.logits.shape == (2, 4, 11)
     assert [w.shape for w in out.encoder_weights] == [(2, 6, 6)] * 2
     assert [w.shape for w in out.decoder_self_weights] == [(2, 4, 4)] * 2

@@ -37,7 +37,7 @@ def test_tour_only_writes_index(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["run", "no-such-recipe"], "unknown recipe 'no-such-recipe'; valid recipes:"),
+        (["run", "no-such-recipe"], "unknown recipe 'no-such-recipe'; valid:"),
         (["run", "nw-regression", "epochs"], "not of the form key=value"),
         (["run", "nw-regression", "bogus=1"], "unknown override(s) bogus"),
     ],

@@ -7,9 +7,12 @@ import pytest
 import torch
 
 from attnzoo.data import is_fetched
-from attnzoo.recipes._sentiment_io import above_uniform, load_bundle, load_corpus
-from attnzoo.recipes._sentiment_report import paired_bootstrap, pick_examples
 from attnzoo.recipes.sentiment import explain, run
+from attnzoo.recipes.sentiment.bundle import load_bundle
+from attnzoo.recipes.sentiment.data import load_corpus
+from attnzoo.recipes.sentiment.evaluate import paired_bootstrap
+from attnzoo.recipes.sentiment.explain import above_uniform
+from attnzoo.recipes.sentiment.report import pick_examples
 
 _POS, _NEG = ["great", "wonderful", "moving", "superb"], ["awful", "boring", "dull", "clumsy"]
 _FILLER = [

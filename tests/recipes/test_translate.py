@@ -7,20 +7,12 @@ import numpy as np
 import pytest
 import torch
 
-from attnzoo.recipes._translate_eval import align, bleu_by_length, corpus_scores
-from attnzoo.recipes._translate_setup import Translation, load_model
-from attnzoo.recipes.translate import BUDGETS, VARIANTS, run, translate_sentence
+from attnzoo.recipes.translate import BUDGETS, VARIANTS, Translation, run, translate_sentence
+from attnzoo.recipes.translate.evaluate import align, bleu_by_length, corpus_scores
+from attnzoo.recipes.translate.models import load_model
 
 NAMES = ["Tom", "Mary", "John", "Alice"]
 VERBS = [("sees", "voit"), ("likes", "aime"), ("chases", "poursuit"), ("helps", "aide")]
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 def test_corpus_scores_perfect_and_multi_reference():
@@ -104,7 +96,7 @@ def test_run_writes_report_and_summary(tiny_run):
 def summary_history(folder):
     from attnzoo.train import read_metrics
 
-    return read_metrics(folder, kind="epoch")
+    return read_metrics(folder, kind="eval")
 
 
 def test_translate_sentence_from_checkpoint(tiny_run, tmp_path):

@@ -8,19 +8,11 @@ import pytest
 import torch
 
 from attnzoo.data import is_fetched, write_idx
-from attnzoo.models.resnet import ResNet, ResNetConfig
 from attnzoo.recipes import get_recipe
-from attnzoo.recipes._vision_figures import class_specificity, spatial_map
-from attnzoo.recipes._vision_train import augment, count_flops, inference_speed, model_names, split_data
-from attnzoo.recipes.vision import BUDGETS, VisionConfig, _table, _verdict
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+from attnzoo.recipes.vision import BUDGETS, VisionConfig
+from attnzoo.recipes.vision.figures import class_specificity, spatial_map
+from attnzoo.recipes.vision.models import model_names
+from attnzoo.recipes.vision.report import _verdict, results_table
 
 
 def _images(n, rng):
@@ -108,7 +100,7 @@ def test_table_pairs_seeds_and_says_what_is_noise():
         return [{**base, "seed": s, "test_acc": a} for s, a in enumerate(accs)]
 
     results = {"baseline": runs([0.90, 0.92]), "up": runs([0.95, 0.97]), "same": runs([0.93, 0.91])}
-    rows, stats = _table(results)
+    rows, stats = results_table(results)
     assert [r["model"] for r in rows] == ["baseline", "up", "same"]
     assert stats["baseline"]["test_acc"] == pytest.approx([91.0, math.sqrt(2)])
     assert stats["up"]["delta_pp"] == pytest.approx([5.0, 0.0], abs=1e-9)
@@ -117,49 +109,6 @@ def test_table_pairs_seeds_and_says_what_is_noise():
     assert stats["same"]["verdict"] == "within seed noise"
     assert _verdict([-1.0, -1.2, -0.9]) == "worse than the baseline"
     assert _verdict([0.4]) == "one seed: cannot be told from noise"
-
-
-def test_augment_crops_windows_of_the_padded_image_and_flips():
-    x = torch.arange(4 * 2 * 6 * 5, dtype=torch.float).view(4, 2, 6, 5) + 1
-    torch.testing.assert_close(augment(x, 0, False), x)
-    torch.manual_seed(0)
-    out = augment(x, 2, False)
-    assert out.shape == x.shape
-    padded = torch.nn.functional.pad(x, (2, 2, 2, 2))
-    for b in range(4):  # every image is one 6x5 window of its padded self, the same for both channels
-        windows = [(i, j) for i in range(5) for j in range(5)
-                   if torch.equal(padded[b, :, i : i + 6, j : j + 5], out[b])]  # fmt: skip
-        assert len(windows) == 1
-    flipped = augment(x, 0, True)
-    for b in range(4):
-        assert torch.equal(flipped[b], x[b]) or torch.equal(flipped[b], x[b].flip(-1))
-
-
-def test_split_is_fixed_disjoint_and_limited():
-    images = np.zeros((100, 2, 2), dtype=np.uint8)
-    images[:, 0, 0] = np.arange(100)  # the first pixel names the image
-    labels = np.arange(100) % 10
-    test = (images[:30], labels[:30])
-    a = split_data((images, labels), test, val_size=20, train_limit=50, test_limit=10)
-    b = split_data((images, labels), test, val_size=20, train_limit=None, test_limit=None)
-    assert (len(a["train"]), len(a["val"]), len(a["test"])) == (50, 20, 10)
-    assert (len(b["train"]), len(b["test"])) == (80, 30)
-    assert torch.equal(a["val"].images, b["val"].images)  # the same hold-out whatever the limits
-    ids = lambda s: set(s.images[:, 0, 0, 0].tolist())  # noqa: E731
-    assert not ids(a["val"]) & ids(b["train"])
-    assert a["train"].images.shape[1:] == (1, 2, 2)
-    with pytest.raises(ValueError, match="val_size must be in"):
-        split_data((images, labels), test, val_size=100, train_limit=None, test_limit=None)
-
-
-def test_flops_match_a_count_by_hand_and_grow_with_se():
-    base = ResNet(ResNetConfig(1, 10, (4, 8), (1, 1)))
-    convs = 28 * 28 * 9 * (1 * 4 + 2 * 4 * 4) + 14 * 14 * (9 * 4 * 8 + 9 * 8 * 8 + 4 * 8)
-    assert count_flops(base, (1, 28, 28)) == 2 * (convs + 8 * 10)
-    se = ResNet(ResNetConfig(1, 10, (4, 8), (1, 1), "se"))
-    # SE's two linear layers, hidden width 1 (C // 16 floored at 1), in each of the two blocks
-    assert count_flops(se, (1, 28, 28)) - count_flops(base, (1, 28, 28)) == 2 * (4 + 4 + 8 + 8)
-    assert inference_speed(se, torch.randn(4, 1, 28, 28), repeats=1) > 0
 
 
 def test_spatial_map_of_each_kind():

@@ -10,7 +10,7 @@ from attnzoo.viz.transformer import plot_attention_grid, plot_positional_encodin
 @pytest.mark.parametrize("average", [False, True])
 def test_attention_grid_from_a_model(tmp_path, average):
     enc = TransformerEncoder(TransformerEncoderLayer(8, 2, 16), 3)
-    out = enc(torch.randn(2, 4, 8), need_weights=True, average_weights=average)
+    out = enc(torch.randn(2, 4, 8), return_attention=True, average_weights=average)
     path = tmp_path / "grid.png"
     fig = plot_attention_grid(out.weights, index=1, query_labels="abcd", key_labels="abcd", path=path)
     images = [ax for ax in fig.axes if ax.images]

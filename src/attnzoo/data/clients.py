@@ -15,12 +15,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from attnzoo._registry import Registry
+
 if TYPE_CHECKING:
     from attnzoo.data.registry import DatasetSpec
 
 __all__ = ["CLIENTS", "ClientError", "register_client", "run_client"]
 
-CLIENTS: dict[str, Callable[[DatasetSpec, Path], Path]] = {}
+CLIENTS: Registry[Callable[[DatasetSpec, Path], Path]] = Registry("client")
 
 
 class ClientError(RuntimeError):
@@ -45,13 +47,7 @@ class ClientError(RuntimeError):
 def register_client(name: str) -> Callable:
     """Decorator: register ``fn(spec, workdir) -> Path`` as the client called ``name``."""
 
-    def deco(fn: Callable[[DatasetSpec, Path], Path]) -> Callable[[DatasetSpec, Path], Path]:
-        if name in CLIENTS:
-            raise ValueError(f"client {name!r} is already registered")
-        CLIENTS[name] = fn
-        return fn
-
-    return deco
+    return CLIENTS.register(name)
 
 
 def run_client(

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from attnzoo._registry import Registry
 from attnzoo.data.archive import sha256_file
 
 __all__ = [
@@ -86,7 +87,7 @@ class DatasetSpec:
         return "\n".join(lines)
 
 
-DATASETS: dict[str, DatasetSpec] = {}
+DATASETS: Registry[DatasetSpec] = Registry("dataset")
 
 
 class DatasetNotFetchedError(FileNotFoundError):
@@ -99,21 +100,15 @@ def register_dataset(spec: DatasetSpec) -> DatasetSpec:
         spec = spec()
     if not isinstance(spec, DatasetSpec):
         raise TypeError(f"register_dataset expects a DatasetSpec, got {type(spec).__name__}")
-    if spec.name in DATASETS:
-        raise ValueError(f"dataset {spec.name!r} is already registered")
     targets = [f.target for f in spec.files]
     if not targets or len(set(targets)) != len(targets) or any("/" in t or t == MARKER for t in targets):
         raise ValueError(f"dataset {spec.name!r}: file targets must be distinct plain names, got {targets}")
-    DATASETS[spec.name] = spec
-    return spec
+    return DATASETS.add(spec.name, spec)
 
 
 def get_spec(name: str) -> DatasetSpec:
     """The registered spec called ``name``; unknown names list the valid ones."""
-    try:
-        return DATASETS[name]
-    except KeyError:
-        raise KeyError(f"unknown dataset {name!r}; registered: {sorted(DATASETS)}") from None
+    return DATASETS.lookup(name)
 
 
 def list_datasets() -> list[str]:

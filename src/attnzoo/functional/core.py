@@ -16,8 +16,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from attnzoo.functional._checks import broadcast_shapes, check_positive, check_qkv, check_same_last_dim
+from attnzoo.functional._checks import check_positive, check_qkv, check_same_last_dim
 from attnzoo.functional._gaussian import gaussian_augmented
+from attnzoo.functional._masked import sdpa
 from attnzoo.functional._unit import unit_rows
 from attnzoo.functional.masks import validate_mask
 from attnzoo.functional.normalize import SampledWeights, get_normalizer, masked_softmax_, softmax
@@ -56,6 +57,19 @@ class AttentionOutput(_AttentionOutputFields):
         self.log_prob = log_prob
         return self
 
+    # log_prob is an attribute beside the pair (so ``output, weights = ...`` keeps working); the tuple
+    # helpers below carry it, where NamedTuple's own would build the copy without it.
+    @classmethod
+    def _make(cls, iterable) -> AttentionOutput:
+        return cls(*iterable)
+
+    def _replace(self, **changes) -> AttentionOutput:
+        """A copy with the given fields (``output``, ``weights``, ``log_prob``) changed, the rest kept."""
+        log_prob = changes.pop("log_prob", self.log_prob)
+        out = super()._replace(**changes)
+        out.log_prob = log_prob
+        return out
+
 
 @functools.lru_cache(maxsize=256)
 def _keyword_names(fn: Callable) -> tuple[frozenset[str], bool]:
@@ -71,13 +85,43 @@ def _keyword_names(fn: Callable) -> tuple[frozenset[str], bool]:
     return names, var_kw
 
 
-def _split_kwargs(kwargs: dict, score_fn: ScoreFn, norm_fn: Callable) -> tuple[dict, dict]:
-    """Route each keyword to the normaliser if it names one of its parameters, else to the score."""
+def _callable_name(fn: Callable) -> str:
+    return getattr(fn, "__qualname__", None) or type(fn).__name__
+
+
+def _split_kwargs(
+    kwargs: dict,
+    score_fn: ScoreFn,
+    norm_fn: Callable,
+    score_kwargs: dict | None = None,
+    normalize_kwargs: dict | None = None,
+) -> tuple[dict, dict]:
+    """Route each short-form keyword to the one of score and normaliser that names it, then add the
+    explicit ``score_kwargs`` / ``normalize_kwargs``.
+
+    A keyword both name explicitly is ambiguous and raises (pass it in ``score_kwargs`` or
+    ``normalize_kwargs``); a score that only takes ``**kwargs`` yields to a normaliser that names the key.
+    """
+    score_kw, norm_kw = dict(score_kwargs or {}), dict(normalize_kwargs or {})
+    if not kwargs:
+        return score_kw, norm_kw
     norm_names, _ = _keyword_names(norm_fn)
     score_names, score_var_kw = _keyword_names(score_fn)
-    norm_kw = {k: v for k, v in kwargs.items() if k in norm_names}
-    score_kw = {k: v for k, v in kwargs.items() if k not in norm_names}
-    unknown = [k for k in score_kw if k not in score_names] if not score_var_kw else []
+    unknown = []
+    for k, v in kwargs.items():
+        if k in norm_names and k in score_names:
+            raise TypeError(
+                f"keyword {k!r} is ambiguous: both the score {_callable_name(score_fn)} and the normaliser "
+                f"{_callable_name(norm_fn)} take it; pass it as score_kwargs={{{k!r}: ...}} or "
+                f"normalize_kwargs={{{k!r}: ...}}"
+            )
+        dest = norm_kw if k in norm_names else score_kw
+        if k in dest:
+            which = "normalize_kwargs" if dest is norm_kw else "score_kwargs"
+            raise TypeError(f"keyword {k!r} given both directly and in {which}")
+        if dest is score_kw and k not in score_names and not score_var_kw:
+            unknown.append(k)
+        dest[k] = v
     if unknown:
         raise TypeError(
             f"unexpected keyword argument(s) {', '.join(map(repr, unknown))}: the score accepts "
@@ -93,14 +137,17 @@ def attention_weights(
     score: str | ScoreFn = "scaled_dot",
     mask: Tensor | None = None,
     normalize: str | Callable = "softmax",
+    score_kwargs: dict | None = None,
+    normalize_kwargs: dict | None = None,
     **kwargs,
 ) -> Tensor | SampledWeights:
     """Scores then normalisation: the attention weights ``(..., L, S)`` without pooling.
 
-    Returns what the normaliser returns (``SampledWeights`` for ``normalize="sample"``).
+    Keywords as in :func:`attention`. Returns what the normaliser returns (``SampledWeights`` for
+    ``normalize="sample"``).
     """
     score_fn, norm_fn = get_score(score), get_normalizer(normalize)
-    score_kw, norm_kw = _split_kwargs(kwargs, score_fn, norm_fn)
+    score_kw, norm_kw = _split_kwargs(kwargs, score_fn, norm_fn, score_kwargs, normalize_kwargs)
     scores = score_fn(query, key, **score_kw)
     if mask is not None:
         validate_mask(mask, scores.shape)
@@ -117,6 +164,8 @@ def attention(
     normalize: str | Callable = "softmax",
     return_weights: bool = False,
     dropout_p: float = 0.0,
+    score_kwargs: dict | None = None,
+    normalize_kwargs: dict | None = None,
     **kwargs,
 ) -> AttentionOutput:
     """Attention: ``output = normalize(score(query, key), mask) @ value``.
@@ -133,9 +182,12 @@ def attention(
             ``normalize(scores, mask, **kw) -> weights``.
         return_weights: also return the weights (forces the reference path).
         dropout_p: dropout on the weights (applied whenever > 0, as in SDPA; pass 0 in eval).
-        **kwargs: routed to the normaliser if they name one of its parameters (``top_k``, ``tau``,
-            ``hard``, ``generator``), else to the score (``scale``, ``temperature``, ``weight``,
-            ``query_proj``, ``key_proj``, ``score_proj``, ``bandwidth``).
+        score_kwargs: keyword arguments for the score, passed as they are.
+        normalize_kwargs: keyword arguments for the normaliser, passed as they are.
+        **kwargs: the short form: each goes to the normaliser if it names one of its parameters
+            (``top_k``, ``tau``, ``hard``, ``generator``), else to the score (``scale``, ``temperature``,
+            ``weight``, ``query_proj``, ``key_proj``, ``score_proj``, ``bandwidth``). A keyword that both
+            name raises ``TypeError``: pass it in ``score_kwargs`` or ``normalize_kwargs`` instead.
 
     Returns:
         :class:`AttentionOutput` ``(output (..., L, Ev), weights (..., L, S) or None)``.
@@ -156,20 +208,20 @@ def attention(
     if not 0.0 <= dropout_p < 1.0:
         raise ValueError(f"dropout_p must be in [0, 1), got {dropout_p!r}")
     score_fn, norm_fn = get_score(score), get_normalizer(normalize)
-    score_kw, norm_kw = _split_kwargs(kwargs, score_fn, norm_fn)
+    score_kw, norm_kw = _split_kwargs(kwargs, score_fn, norm_fn, score_kwargs, normalize_kwargs)
 
     if S == 0:  # nothing to attend to: zero output, empty weights
         out = query.new_zeros(*batch, L, value.shape[-1]) + 0 * query.sum() + 0 * value.sum()
         return AttentionOutput(out, query.new_zeros(*batch, L, 0) if return_weights else None)
 
-    if not return_weights and norm_fn is softmax and score_fn in _FAST_PATHS:
+    if not return_weights and norm_fn is softmax and not norm_kw and score_fn in _FAST_PATHS:
         out = _FAST_PATHS[score_fn](query, key, value, mask, dropout_p, **score_kw)
         if out is not None:
             return AttentionOutput(out, None)
 
     scores = score_fn(query, key, **score_kw)
     no_graph = not (torch.is_grad_enabled() and scores.requires_grad)
-    if norm_fn is softmax and score_fn in _BUILTIN_SCORES and no_graph:
+    if norm_fn is softmax and not norm_kw and score_fn in _BUILTIN_SCORES and no_graph:
         weights = masked_softmax_(scores, mask)  # our own fresh scores, no graph: normalise in place
         if weights is not None:
             pooled = F.dropout(weights, dropout_p) if dropout_p > 0 else weights
@@ -183,44 +235,25 @@ def attention(
 # --- fast paths: each returns the output, or None when it does not apply --------------------------------
 
 
-def _sdpa(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None, dropout_p: float, scale: float) -> Tensor:
-    if q.shape[:-2] != k.shape[:-2]:  # broadcast batch dims (a view); SDPA wants them equal
-        batch = broadcast_shapes(q.shape[:-2], k.shape[:-2])
-        q = q.expand(*batch, *q.shape[-2:])
-        k = k.expand(*batch, *k.shape[-2:])
-        v = v.expand(*batch, *v.shape[-2:])
-    empty_rows = None
-    if mask is not None:
-        allowed = mask if mask.dtype == torch.bool else mask != float("-inf")
-        row_ok = allowed.any(-1, keepdim=True)
-        if not bool(row_ok.all()):
-            # Some kernels return NaN for a query with no allowed key: let such rows see every key, then
-            # zero their output, so every backend meets the zero-output contract.
-            empty_rows = ~row_ok
-            mask = mask | empty_rows if mask.dtype == torch.bool else mask.masked_fill(empty_rows, 0.0)
-    out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p, scale=scale)
-    return out if empty_rows is None else out.masked_fill(empty_rows, 0.0)
-
-
 def _fast_dot(q, k, v, mask, dropout_p):
     check_same_last_dim(q, k, "dot")
-    return _sdpa(q, k, v, mask, dropout_p, 1.0)
+    return sdpa(q, k, v, mask, dropout_p, 1.0)
 
 
 def _fast_scaled_dot(q, k, v, mask, dropout_p, scale=None):
     check_same_last_dim(q, k, "scaled_dot")
-    return _sdpa(q, k, v, mask, dropout_p, 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale)
+    return sdpa(q, k, v, mask, dropout_p, 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale)
 
 
 def _fast_cosine(q, k, v, mask, dropout_p, temperature=1.0, eps=1e-8):
     check_same_last_dim(q, k, "cosine")
     check_positive("temperature", temperature)
-    return _sdpa(unit_rows(q, eps), unit_rows(k, eps), v, mask, dropout_p, 1.0 / temperature)
+    return sdpa(unit_rows(q, eps), unit_rows(k, eps), v, mask, dropout_p, 1.0 / temperature)
 
 
 def _fast_general(q, k, v, mask, dropout_p, *, weight):
     general_score(q[..., :0, :], k[..., :0, :], weight=weight)  # validates the weight's shape
-    return _sdpa(q @ weight, k, v, mask, dropout_p, 1.0)
+    return sdpa(q @ weight, k, v, mask, dropout_p, 1.0)
 
 
 def _fast_gaussian(q, k, v, mask, dropout_p, bandwidth=1.0):
@@ -235,11 +268,11 @@ def _fast_gaussian(q, k, v, mask, dropout_p, bandwidth=1.0):
     inv = 1.0 / (bandwidth * bandwidth)
     if k.requires_grad and torch.is_grad_enabled():  # a constant bias would not carry dk: fold it in
         qa, ka, va = gaussian_augmented(q, k, v)
-        return _sdpa(qa, ka, va, mask, dropout_p, inv)[..., : v.shape[-1]]
+        return sdpa(qa, ka, va, mask, dropout_p, inv)[..., : v.shape[-1]]
     bias = (k * k).sum(-1).unsqueeze(-2) * (-0.5 * inv)  # (..., 1, S)
     if mask is not None:
         bias = bias.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else bias + mask
-    return _sdpa(q, k, v, bias, dropout_p, inv)
+    return sdpa(q, k, v, bias, dropout_p, inv)
 
 
 # scores computed here into a fresh tensor (the in-place softmax above may overwrite them)

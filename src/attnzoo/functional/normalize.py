@@ -18,7 +18,9 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
+from attnzoo._registry import Registry
 from attnzoo.functional._checks import check_positive
+from attnzoo.functional._masked import softmax_
 
 __all__ = [
     "NORMALIZERS",
@@ -35,7 +37,7 @@ __all__ = [
 ]
 
 NormalizeFn = Callable[..., "Tensor | SampledWeights"]
-NORMALIZERS: dict[str, NormalizeFn] = {}
+NORMALIZERS: Registry[NormalizeFn] = Registry("normaliser", hint=" (or a callable)")
 
 
 class SampledWeights(NamedTuple):
@@ -48,24 +50,14 @@ class SampledWeights(NamedTuple):
 def register_normalizer(name: str) -> Callable[[NormalizeFn], NormalizeFn]:
     """Decorator: register ``fn(scores, mask, **kwargs) -> weights`` under ``name``."""
 
-    def wrap(fn: NormalizeFn) -> NormalizeFn:
-        if name in NORMALIZERS:
-            raise ValueError(f"a normaliser named {name!r} is already registered")
-        NORMALIZERS[name] = fn
-        return fn
-
-    return wrap
+    return NORMALIZERS.register(name)
 
 
 def get_normalizer(normalize: str | NormalizeFn) -> NormalizeFn:
     """Resolve a normaliser name (or pass a callable through)."""
     if callable(normalize):
         return normalize
-    if not isinstance(normalize, str) or normalize not in NORMALIZERS:
-        raise ValueError(
-            f"unknown normaliser {normalize!r}; valid names: {', '.join(sorted(NORMALIZERS))} (or a callable)"
-        )
-    return NORMALIZERS[normalize]
+    return NORMALIZERS.lookup(normalize)
 
 
 def _apply_mask(scores: Tensor, mask: Tensor | None) -> tuple[Tensor, Tensor | None]:
@@ -94,25 +86,13 @@ def masked_softmax(scores: Tensor, mask: Tensor | None = None, dim: int = -1) ->
 
 
 def masked_softmax_(scores: Tensor, mask: Tensor | None = None) -> Tensor | None:
-    """:func:`masked_softmax` over the last dim written into ``scores`` itself (no second ``(..., L, S)``
-    buffer, whose fresh pages cost about as much as the softmax on CPU). For callers that own ``scores``
-    and need no autograd through it; returns None (and leaves ``scores`` alone) when ``mask`` would
-    broadcast ``scores`` to a larger shape."""
+    """:func:`masked_softmax` over the last dim written into ``scores`` itself (see
+    :func:`attnzoo.functional._masked.softmax_`). For callers that own ``scores`` and need no autograd
+    through it; returns None (and leaves ``scores`` alone) when ``mask`` would broadcast ``scores`` to a
+    larger shape."""
     if mask is not None and torch.broadcast_shapes(scores.shape, mask.shape) != scores.shape:
         return None
-    if mask is None:
-        return torch.softmax(scores, dim=-1, out=scores)
-    if mask.dtype == torch.bool:
-        allowed = mask
-        scores.masked_fill_(~mask, float("-inf"))
-    else:
-        scores.add_(mask)
-        allowed = scores != float("-inf")
-    any_allowed = allowed.any(dim=-1, keepdim=True)
-    if not bool(any_allowed.all()):
-        scores.masked_fill_(~any_allowed, 0.0)
-    torch.softmax(scores, dim=-1, out=scores)
-    return scores.masked_fill_(~allowed, 0.0)
+    return softmax_(scores, mask)
 
 
 @register_normalizer("softmax")

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
+from attnzoo._registry import Registry
 from attnzoo.functional._checks import check_floating, check_positive, check_tensor, shape_str
 from attnzoo.functional.masks import validate_mask
 from attnzoo.functional.normalize import masked_softmax
@@ -36,12 +37,11 @@ def _constant(u2: Tensor) -> Tensor:
 
 
 # name -> (function of the squared scaled distance u^2, whether it returns a log-kernel)
-KERNELS: dict[str, tuple[Callable[[Tensor], Tensor], bool]] = {
-    "gaussian": (_gaussian, True),
-    "boxcar": (_boxcar, False),
-    "epanechnikov": (_epanechnikov, False),
-    "constant": (_constant, False),
-}
+KERNELS: Registry[tuple[Callable[[Tensor], Tensor], bool]] = Registry("kernel")
+KERNELS.add("gaussian", (_gaussian, True))
+KERNELS.add("boxcar", (_boxcar, False))
+KERNELS.add("epanechnikov", (_epanechnikov, False))
+KERNELS.add("constant", (_constant, False))
 
 
 def _as_2d(name: str, x: Tensor) -> Tensor:
@@ -81,8 +81,7 @@ def nadaraya_watson(
     Returns:
         ``(prediction (L,) or (L, Ev), weights (L, S))``.
     """
-    if kernel not in KERNELS:
-        raise ValueError(f"unknown kernel {kernel!r}; valid kernels: {', '.join(sorted(KERNELS))}")
+    fn, is_log = KERNELS.lookup(kernel)
     q, k = _as_2d("queries", queries), _as_2d("keys", keys)
     v = _as_2d("values", values)
     if q.shape[1] != k.shape[1]:
@@ -94,7 +93,6 @@ def nadaraya_watson(
     check_positive("bandwidth", bandwidth)
     sq = ((q[:, None, :] - k[None, :, :]) ** 2).sum(-1)  # (L, S), exact for low-dimensional inputs
     u2 = sq / torch.as_tensor(bandwidth, dtype=q.dtype, device=q.device) ** 2
-    fn, is_log = KERNELS[kernel]
     if mask is not None:
         validate_mask(mask, u2.shape)
         if mask.dtype != torch.bool:

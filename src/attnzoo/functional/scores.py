@@ -13,6 +13,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
+from attnzoo._registry import Registry
 from attnzoo.functional._additive import additive_scores_projected
 from attnzoo.functional._checks import check_positive, check_same_last_dim, check_tensor, shape_str
 
@@ -29,28 +30,19 @@ __all__ = [
 ]
 
 ScoreFn = Callable[..., Tensor]
-SCORES: dict[str, ScoreFn] = {}
+SCORES: Registry[ScoreFn] = Registry("score", hint=" (or a callable)")
 
 
 def register_score(name: str) -> Callable[[ScoreFn], ScoreFn]:
     """Decorator: register ``fn(query, key, **kwargs) -> (..., L, S)`` under ``name``."""
-
-    def wrap(fn: ScoreFn) -> ScoreFn:
-        if name in SCORES:
-            raise ValueError(f"a score named {name!r} is already registered")
-        SCORES[name] = fn
-        return fn
-
-    return wrap
+    return SCORES.register(name)
 
 
 def get_score(score: str | ScoreFn) -> ScoreFn:
     """Resolve a score name (or pass a callable through)."""
     if callable(score):
         return score
-    if not isinstance(score, str) or score not in SCORES:
-        raise ValueError(f"unknown score {score!r}; valid names: {', '.join(sorted(SCORES))} (or a callable)")
-    return SCORES[score]
+    return SCORES.lookup(score)
 
 
 @register_score("dot")

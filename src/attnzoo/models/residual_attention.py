@@ -191,14 +191,14 @@ class AttentionModule(nn.Module):
         self.mask = _MaskBranch(channels, downsamples, r)
         self.post = _units(channels, p)
 
-    def forward(self, x: Tensor, return_mask: bool = False) -> Tensor | tuple[Tensor, Tensor]:
-        """Apply the module; with ``return_mask`` return ``(out, mask)``."""
+    def forward(self, x: Tensor, return_attention: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+        """Apply the module; with ``return_attention`` return ``(out, mask)``."""
         x = self.pre(x)
         trunk = self.trunk(x)
         mask = self.mask(x)
         h = (1 + mask) * trunk if self.attention_residual else mask * trunk
         out = self.post(h)
-        return (out, mask) if return_mask else out
+        return (out, mask) if return_attention else out
 
 
 class ResidualAttentionOutput(NamedTuple):
@@ -216,7 +216,7 @@ class ResidualAttentionNetwork(nn.Module):
 
     Shape:
         x: (B, in_channels, H, W), e.g. 28x28 or 32x32 -> logits (B, num_classes); with
-        ``return_masks=True`` a :class:`ResidualAttentionOutput` whose masks have the widths
+        ``return_attention=True`` a :class:`ResidualAttentionOutput` whose masks have the widths
         4/8/16 x ``base_channels`` and resolutions H, H/2, H/4 (rounded up) of stages 1-3.
     """
 
@@ -250,8 +250,8 @@ class ResidualAttentionNetwork(nn.Module):
         self.norm = nn.BatchNorm2d(32 * b)
         self.fc = nn.Linear(32 * b, config.num_classes)
 
-    def forward(self, x: Tensor, return_masks: bool = False) -> Tensor | ResidualAttentionOutput:
-        """Classify ``x``; with ``return_masks`` also return every attention module's mask."""
+    def forward(self, x: Tensor, return_attention: bool = False) -> Tensor | ResidualAttentionOutput:
+        """Classify ``x``; with ``return_attention`` also return every attention module's mask."""
         if not isinstance(x, torch.Tensor) or not x.is_floating_point():
             got = x.dtype if isinstance(x, torch.Tensor) else type(x).__name__
             raise TypeError(f"x must be a floating-point torch.Tensor, got {got}")
@@ -264,13 +264,13 @@ class ResidualAttentionNetwork(nn.Module):
         for stage in self.stages:
             for layer in stage:
                 if isinstance(layer, AttentionModule):
-                    h, mask = layer(h, return_mask=True)
+                    h, mask = layer(h, return_attention=True)
                     masks.append(mask)
                 else:
                     h = layer(h)
         h = F.relu(self.norm(self.final(h))).mean((2, 3))  # (B, 32 * base)
         logits = self.fc(h)
-        return ResidualAttentionOutput(logits, masks) if return_masks else logits
+        return ResidualAttentionOutput(logits, masks) if return_attention else logits
 
 
 def attention56(

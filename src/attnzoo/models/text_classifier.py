@@ -98,10 +98,12 @@ class WordAttention(nn.Module):
         self.proj = nn.Linear(input_dim, attention_dim)
         self.context = nn.Parameter(torch.randn(attention_dim) * context_init)  # u_w
 
-    def forward(self, h: Tensor, mask: Tensor, return_weights: bool = False) -> tuple[Tensor, Tensor | None]:
+    def forward(
+        self, h: Tensor, mask: Tensor, return_attention: bool = False
+    ) -> tuple[Tensor, Tensor | None]:
         u = torch.tanh(self.proj(h))  # (B, S, A)
         query = self.context.expand(h.shape[0], 1, -1)  # (B, 1, A)
-        out = attention(query, u, h, score="dot", mask=mask[:, None, :], return_weights=return_weights)
+        out = attention(query, u, h, score="dot", mask=mask[:, None, :], return_weights=return_attention)
         weights = out.weights.squeeze(1) if out.weights is not None else None  # (B, S)
         return out.output.squeeze(1), weights  # (B, D)
 
@@ -113,7 +115,7 @@ class TextClassifier(nn.Module):
         config: a :class:`TextClassifierConfig` (defaults: the TF1 IMDB example's sizes).
 
     Shape: tokens ``(B, S)`` int64, lengths ``(B,)`` (default: the number of non-pad tokens, which must all
-    come first) -> :class:`ClassifierOutput` with logits ``(B, C)`` and, for ``return_weights=True`` with
+    come first) -> :class:`ClassifierOutput` with logits ``(B, C)`` and, for ``return_attention=True`` with
     attention pooling, the per-word weights ``(B, S)``.
     """
 
@@ -132,7 +134,7 @@ class TextClassifier(nn.Module):
         self.dropout = nn.Dropout(config.dropout)
         self.classifier = nn.Linear(D, config.num_classes)
 
-    def forward(self, tokens: Tensor, lengths: Tensor | None = None, *, return_weights: bool = False):
+    def forward(self, tokens: Tensor, lengths: Tensor | None = None, *, return_attention: bool = False):
         lengths, mask = self._check(tokens, lengths)
         S = tokens.shape[1]
         x = self.embedding(tokens)  # (B, S, E)
@@ -142,7 +144,7 @@ class TextClassifier(nn.Module):
         h, _ = pad_packed_sequence(h_seq, batch_first=True, total_length=S)  # (B, S, D), zeros on pads
         # (B, D): the forward state after the last word and the backward state after the first
         last = torch.cat([h_n[0], h_n[1]], dim=-1)
-        pooled, weights = POOLINGS[self.config.pooling](self, h, mask, last, return_weights)
+        pooled, weights = POOLINGS[self.config.pooling](self, h, mask, last, return_attention)
         logits = self.classifier(self.dropout(pooled))  # (B, C)
         return ClassifierOutput(logits, weights)
 
@@ -171,16 +173,16 @@ class TextClassifier(nn.Module):
 
 
 @_register_pooling("attention")
-def _attention_pool(model: TextClassifier, h: Tensor, mask: Tensor, last: Tensor, return_weights: bool):
-    return model.attention(h, mask, return_weights)
+def _attention_pool(model: TextClassifier, h: Tensor, mask: Tensor, last: Tensor, return_attention: bool):
+    return model.attention(h, mask, return_attention)
 
 
 @_register_pooling("mean")
-def _mean_pool(model: TextClassifier, h: Tensor, mask: Tensor, last: Tensor, return_weights: bool):
+def _mean_pool(model: TextClassifier, h: Tensor, mask: Tensor, last: Tensor, return_attention: bool):
     n = mask.sum(1, keepdim=True).clamp_min(1).to(h.dtype)  # (B, 1)
     return (h * mask[..., None]).sum(1) / n, None  # (B, D); zeros for an empty review
 
 
 @_register_pooling("last")
-def _last_pool(model: TextClassifier, h: Tensor, mask: Tensor, last: Tensor, return_weights: bool):
+def _last_pool(model: TextClassifier, h: Tensor, mask: Tensor, last: Tensor, return_attention: bool):
     return last * mask.any(1, keepdim=True), None  # (B, D); zeros for an empty review

@@ -72,7 +72,7 @@ class TransformerSeq2Seq(EncoderDecoder):
         _check_inputs(src, src_lengths)
         mask = source_mask(src_lengths, src.shape[1])  # (B, S), True = real token
         # Target padding sits after the real tokens, so the causal mask already keeps it out of their view.
-        out = self.net(src, tgt_in, src_key_padding_mask=mask, need_weights=return_attention)
+        out = self.net(src, tgt_in, src_key_padding_mask=mask, return_attention=return_attention)
         return Seq2SeqOutput(out.logits, out.decoder_cross_weights[-1] if return_attention else None)
 
     def encode(self, src: Tensor, src_lengths: Tensor) -> State:
@@ -86,7 +86,7 @@ class TransformerSeq2Seq(EncoderDecoder):
             None,
             memory_key_padding_mask=state["mask"],
             cache=state["cache"],
-            need_weights=True,
+            return_attention=True,
         )
         weights = out.cross_weights[-1][:, -1]  # (N, S)
         return StepOutput(out.output[:, -1], {**state, "cache": out.cache}, weights)

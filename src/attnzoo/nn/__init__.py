@@ -1,4 +1,10 @@
-"""``attnzoo.nn``: attention modules built only on :mod:`attnzoo.functional`."""
+"""``attnzoo.nn``: attention modules built only on :mod:`attnzoo.functional`.
+
+Asking for the attention: ``return_weights=True`` in :mod:`attnzoo.functional`; torch's ``need_weights=True``
+in :class:`MultiHeadAttention` (it mirrors ``torch.nn.MultiheadAttention``); ``return_attention=True`` in
+every other module here and in :mod:`attnzoo.models` (:class:`Attention`, the Transformer layers, stacks and
+:class:`Transformer`, the :mod:`attnzoo.nn.vision` gates, the classifiers and translation models).
+"""
 
 from attnzoo.nn.attention import AdditiveScore, Attention, BilinearScore
 from attnzoo.nn.decoding import SearchResult, beam_search, greedy_search, length_penalty, reorder_state

@@ -6,13 +6,10 @@ Shapes: B batch, H heads, L query length, S key length.
 
 from __future__ import annotations
 
-import math
-
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
-from attnzoo.functional import SCORES, causal_mask, combine_masks, mask_to_bias
+from attnzoo.functional import SCORES, causal_mask, combine_masks
 
 __all__: list[str] = []
 
@@ -78,65 +75,6 @@ def merge_masks(
     if merged is not None and merged.is_floating_point():
         merged = merged.to(ref.dtype)
     return merged, False
-
-
-def zero_fully_masked(mask: Tensor) -> tuple[Tensor, Tensor | None]:
-    """Open the rows where every key is masked (so softmax stays finite) and return which rows are real.
-
-    Returns ``(mask, valid)``; ``valid`` (..., L, 1) is None when no row is fully masked, otherwise the
-    caller multiplies the weights by it so those rows get zero weights, zero output and zero gradient.
-    """
-    valid = mask.any(-1, keepdim=True) if mask.dtype == torch.bool else (mask > float("-inf")).any(-1, True)
-    if bool(valid.all()):
-        return mask, None
-    if mask.dtype == torch.bool:
-        return mask | ~valid, valid
-    return mask.masked_fill(~valid, 0.0), valid
-
-
-def scaled_dot_with_weights(
-    q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None, dropout_p: float, q_scaled: bool = False
-) -> tuple[Tensor, Tensor]:
-    """``softmax(q k^T / sqrt(hd) + mask) v`` keeping the weights; the same numbers as SDPA's math path.
-
-    Without autograd the scores are masked and normalised in place (one (B, H, L, S) buffer, as torch's
-    native multi-head attention does); with autograd out-of-place ops keep the graph. ``q_scaled`` says
-    q already carries the 1/sqrt(hd) factor.
-
-    Shape: q (B, H, L, hd), k (B, H, S, hd), v (B, H, S, hd) -> (B, H, L, hd), weights (B, H, L, S).
-    """
-    B, H, L, hd = q.shape
-    S = k.shape[-2]
-    valid = None
-    if mask is not None:
-        mask, valid = zero_fully_masked(mask)
-    if not q_scaled:
-        q = q * (1.0 / math.sqrt(hd))
-    q3, k3, v3 = q.reshape(B * H, L, hd), k.reshape(B * H, S, hd), v.reshape(B * H, S, hd)
-    grad = torch.is_grad_enabled() and (q.requires_grad or k.requires_grad)
-    if mask is not None and mask.dtype == torch.bool and grad:
-        # an added bias has a free backward; masked_fill's costs a pass over the (B, H, L, S) gradient
-        mask = mask_to_bias(mask, q.dtype)
-    if mask is not None and mask.is_floating_point() and all(d == 1 for d in mask.shape[:-2]):
-        # the same (L, S) bias for every batch row and head: add it inside the matmul
-        scores = torch.baddbmm(mask.reshape(mask.shape[-2:]), q3, k3.transpose(1, 2)).view(B, H, L, S)
-    else:
-        scores = torch.bmm(q3, k3.transpose(1, 2)).view(B, H, L, S)
-        if mask is not None and grad:  # out of place: in place on a view would cost autograd copies
-            scores = scores + mask
-        elif mask is not None and mask.dtype == torch.bool:
-            scores.masked_fill_(~mask, float("-inf"))
-        elif mask is not None:
-            scores.add_(mask)
-    if grad:
-        weights = torch.softmax(scores, dim=-1)
-        weights = weights if valid is None else weights * valid
-    else:
-        weights = torch.softmax(scores, dim=-1, out=scores)
-        weights = weights if valid is None else weights.mul_(valid)
-    attended = F.dropout(weights, dropout_p) if dropout_p > 0 else weights
-    out = torch.bmm(attended.view(B * H, L, S), v3).view(B, H, L, hd)
-    return out, weights
 
 
 def needs_grad(module: nn.Module, *tensors: Tensor) -> bool:

@@ -70,11 +70,14 @@ class Attention(nn.Module):
             :class:`BilinearScore` or any ``nn.Module`` with that forward), whose parameters are learned.
         normalize: a normaliser name or callable (see :func:`attnzoo.functional.attention`).
         dropout: dropout probability on the attention weights (training mode only).
-        **kwargs: fixed score/normaliser options, e.g. ``temperature=0.1`` or ``top_k=2``.
+        score_kwargs: fixed keyword arguments for the score, passed as they are.
+        normalize_kwargs: fixed keyword arguments for the normaliser, passed as they are.
+        **kwargs: the short form, routed as in :func:`attnzoo.functional.attention` (e.g.
+            ``temperature=0.1`` or ``top_k=2``); a keyword both take must go in one of the dicts above.
 
     Shape: query ``(..., L, E)``, key ``(..., S, E_k)``, value ``(..., S, Ev)``, mask broadcastable to
     ``(..., L, S)`` (True = may attend) -> :class:`~attnzoo.functional.AttentionOutput` with output
-    ``(..., L, Ev)`` and weights ``(..., L, S)`` when ``return_weights=True``.
+    ``(..., L, Ev)`` and weights ``(..., L, S)`` when ``return_attention=True``.
     """
 
     def __init__(
@@ -82,6 +85,9 @@ class Attention(nn.Module):
         score: str | ScoreFn | nn.Module = "scaled_dot",
         normalize: str | Callable = "softmax",
         dropout: float = 0.0,
+        *,
+        score_kwargs: dict | None = None,
+        normalize_kwargs: dict | None = None,
         **kwargs,
     ):
         super().__init__()
@@ -95,6 +101,8 @@ class Attention(nn.Module):
         self.normalize = normalize
         self.dropout = dropout
         self.options = dict(kwargs)
+        self.score_kwargs = dict(score_kwargs or {})
+        self.normalize_kwargs = dict(normalize_kwargs or {})
 
     def _score_spec(self) -> tuple[str | ScoreFn, dict]:
         """The functional score and its tensors; learnable scores map onto fused functional ones."""
@@ -111,7 +119,7 @@ class Attention(nn.Module):
         value: Tensor,
         mask: Tensor | None = None,
         *,
-        return_weights: bool = False,
+        return_attention: bool = False,
     ) -> AttentionOutput:
         score, tensors = self._score_spec()
         return attention(
@@ -121,9 +129,10 @@ class Attention(nn.Module):
             score=score,
             mask=mask,
             normalize=self.normalize,
-            return_weights=return_weights,
+            return_weights=return_attention,
             dropout_p=self.dropout if self.training else 0.0,
-            **tensors,
+            score_kwargs={**tensors, **self.score_kwargs},
+            normalize_kwargs=self.normalize_kwargs,
             **self.options,
         )
 

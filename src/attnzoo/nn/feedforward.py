@@ -10,19 +10,16 @@ from collections.abc import Callable
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from attnzoo._registry import Registry
+
 __all__ = ["ACTIVATIONS", "PositionwiseFeedForward", "register_activation"]
 
-ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {}
+ACTIVATIONS: Registry[Callable[[Tensor], Tensor]] = Registry("activation", hint=" (or a callable)")
 
 
 def register_activation(name: str):
     """Decorator: register ``fn(x) -> x`` under ``name`` for ``activation=name``."""
-
-    def deco(fn):
-        ACTIVATIONS[name] = fn
-        return fn
-
-    return deco
+    return ACTIVATIONS.register(name)
 
 
 register_activation("relu")(F.relu)
@@ -33,9 +30,7 @@ def resolve_activation(activation: str | Callable[[Tensor], Tensor]) -> Callable
     """The callable for an activation name (or the callable itself)."""
     if callable(activation):
         return activation
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; valid: {sorted(ACTIVATIONS)}")
-    return ACTIVATIONS[activation]
+    return ACTIVATIONS.lookup(activation)
 
 
 class PositionwiseFeedForward(nn.Module):

@@ -11,13 +11,13 @@ to the scores. ``torch.nn.MultiheadAttention`` uses the opposite for bool masks 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from attnzoo.functional import attention
+from attnzoo.functional._masked import scaled_dot_with_weights, sdpa
 from attnzoo.nn._mha_ops import (
     check_args,
     check_kv,
@@ -26,48 +26,11 @@ from attnzoo.nn._mha_ops import (
     needs_grad,
     pack_heads,
     pack_qkv,
-    scaled_dot_with_weights,
-    zero_fully_masked,
 )
+from attnzoo.nn._mha_torch import convert_torch_mask, mha_from_torch, mha_to_torch
+from attnzoo.nn._mha_types import KVCache, MultiHeadAttentionOutput
 
 __all__ = ["KVCache", "MultiHeadAttention", "MultiHeadAttentionOutput", "convert_torch_mask"]
-
-
-class KVCache(NamedTuple):
-    """Projected keys and values kept between decoding steps.
-
-    ``KVCache()`` is an empty self-attention cache: each call appends the new keys/values.
-    ``KVCache(static=True)`` is a cross-attention cache: the first call projects ``key``/``value`` (the
-    encoder memory) once, later calls reuse them and ignore ``key``/``value``.
-    """
-
-    key: Tensor | None = None  # (B, H, S, hd), rotary already applied
-    value: Tensor | None = None  # (B, H, S, hd)
-    static: bool = False
-
-    @property
-    def length(self) -> int:
-        """Number of cached key positions (0 when empty)."""
-        return 0 if self.key is None else self.key.shape[-2]
-
-
-class MultiHeadAttentionOutput(NamedTuple):
-    """What :class:`MultiHeadAttention` returns."""
-
-    output: Tensor  # (B, L, D)
-    weights: Tensor | None  # (B, H, L, S), or (B, L, S) averaged over heads; None unless asked
-    cache: KVCache | None  # the updated cache when one was passed in
-
-
-def convert_torch_mask(mask: Tensor | None) -> Tensor | None:
-    """Convert a ``torch.nn.MultiheadAttention`` mask to attnzoo's convention.
-
-    A bool mask is inverted (torch: ``True`` = ignore; attnzoo: ``True`` = may attend); a float mask is
-    additive in both and passes unchanged. Works for ``attn_mask`` and ``key_padding_mask`` alike.
-    """
-    if mask is None or mask.dtype != torch.bool:
-        return mask
-    return ~mask
 
 
 class MultiHeadAttention(nn.Module):
@@ -192,11 +155,7 @@ class MultiHeadAttention(nn.Module):
         attn_mask, causal_flag = merge_masks(mask, key_padding_mask, is_causal, B, H, L, S, q, fused)
         dropout_p = self.dropout if self.training else 0.0
         if fused:
-            valid = None
-            if attn_mask is not None:  # some SDPA kernels give NaN on rows with no allowed key
-                attn_mask, valid = zero_fully_masked(attn_mask)
-            out = F.scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal=causal_flag)
-            out, weights = out if valid is None else out * valid, None
+            out, weights = sdpa(q, k, v, attn_mask, dropout_p, is_causal=causal_flag), None
         elif is_dot:
             out, weights = scaled_dot_with_weights(q, k, v, attn_mask, dropout_p, q_scaled=pack)
         else:
@@ -208,7 +167,7 @@ class MultiHeadAttention(nn.Module):
                 mask=attn_mask,
                 return_weights=need_weights,
                 dropout_p=dropout_p,
-                **self.score_kwargs,
+                score_kwargs=self.score_kwargs,
             )
             out, weights = res.output, res.weights
         out = self.out_proj(out.transpose(1, 2).reshape(B, L, H * hd))  # (B, L, D)
@@ -295,38 +254,8 @@ class MultiHeadAttention(nn.Module):
         torch's ``batch_first=False`` only changes its input layout; this module is always batch first.
         ``add_bias_kv`` and ``add_zero_attn`` have no counterpart here and raise ``ValueError``.
         """
-        if not isinstance(module, nn.MultiheadAttention):
-            raise TypeError(f"module must be torch.nn.MultiheadAttention, got {type(module).__name__}")
-        if module.bias_k is not None or module.add_zero_attn:
-            raise ValueError("add_bias_kv and add_zero_attn are not supported by attnzoo MultiHeadAttention")
-        ref = module.in_proj_weight if module.in_proj_weight is not None else module.q_proj_weight
-        new = cls(
-            module.embed_dim,
-            module.num_heads,
-            kdim=module.kdim,
-            vdim=module.vdim,
-            dropout=module.dropout,
-            bias=module.in_proj_bias is not None,
-        )
-        new.to(device=ref.device, dtype=ref.dtype)
-        new.load_state_dict(module.state_dict(), strict=True)
-        return new
+        return mha_from_torch(cls, module)
 
     def to_torch(self, batch_first: bool = True) -> nn.MultiheadAttention:
         """Build a ``torch.nn.MultiheadAttention`` with the same weights (scaled dot score only)."""
-        if self.score != "scaled_dot" or self.score_kwargs or self.rotary is not None:
-            raise ValueError("to_torch needs score='scaled_dot' without score_kwargs and no rotary embedding")
-        ref = self.out_proj.weight
-        mod = nn.MultiheadAttention(
-            self.embed_dim,
-            self.num_heads,
-            dropout=self.dropout,
-            bias=self.in_proj_bias is not None,
-            kdim=self.kdim,
-            vdim=self.vdim,
-            batch_first=batch_first,
-            device=ref.device,
-            dtype=ref.dtype,
-        )
-        mod.load_state_dict(self.state_dict(), strict=True)
-        return mod
+        return mha_to_torch(self, batch_first)

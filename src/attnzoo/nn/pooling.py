@@ -25,8 +25,7 @@ class NadarayaWatson(nn.Module):
 
     def __init__(self, kernel: str = "gaussian", learnable: bool = True, w: float = 1.0):
         super().__init__()
-        if kernel not in KERNELS:
-            raise ValueError(f"unknown kernel {kernel!r}; valid kernels: {', '.join(sorted(KERNELS))}")
+        KERNELS.lookup(kernel)  # fail early on an unknown name
         if not w > 0:
             raise ValueError(f"w must be > 0, got {w!r}")
         self.kernel = kernel

@@ -113,14 +113,14 @@ class Transformer(nn.Module):
         src: Tensor,
         *,
         src_key_padding_mask: Tensor | None = None,
-        need_weights: bool = False,
+        return_attention: bool = False,
         average_weights: bool = True,
     ) -> EncoderOutput:
         """src (B, S) token ids -> memory (B, S, D); ``src_key_padding_mask`` (B, S) True = real token."""
         return self.encoder(
             self._embed(self.src_embed, src),
             key_padding_mask=src_key_padding_mask,
-            need_weights=need_weights,
+            return_attention=return_attention,
             average_weights=average_weights,
         )
 
@@ -131,7 +131,7 @@ class Transformer(nn.Module):
         *,
         memory_key_padding_mask: Tensor | None = None,
         tgt_key_padding_mask: Tensor | None = None,
-        need_weights: bool = False,
+        return_attention: bool = False,
         average_weights: bool = True,
         cache: tuple[DecoderLayerCache, ...] | None = None,
     ) -> DecoderOutput:
@@ -148,7 +148,7 @@ class Transformer(nn.Module):
             tgt_key_padding_mask=tgt_key_padding_mask,
             tgt_is_causal=True,
             memory_key_padding_mask=memory_key_padding_mask,
-            need_weights=need_weights,
+            return_attention=return_attention,
             average_weights=average_weights,
             cache=cache,
         )
@@ -161,7 +161,7 @@ class Transformer(nn.Module):
         *,
         src_key_padding_mask: Tensor | None = None,
         tgt_key_padding_mask: Tensor | None = None,
-        need_weights: bool = False,
+        return_attention: bool = False,
         average_weights: bool = True,
     ) -> TransformerOutput:
         """src (B, S), tgt (B, L) (shifted right, starting with bos) -> logits (B, L, V) and, when asked,
@@ -169,7 +169,7 @@ class Transformer(nn.Module):
         enc = self.encode(
             src,
             src_key_padding_mask=src_key_padding_mask,
-            need_weights=need_weights,
+            return_attention=return_attention,
             average_weights=average_weights,
         )
         dec = self.decode(
@@ -177,7 +177,7 @@ class Transformer(nn.Module):
             enc.output,
             memory_key_padding_mask=src_key_padding_mask,
             tgt_key_padding_mask=tgt_key_padding_mask,
-            need_weights=need_weights,
+            return_attention=return_attention,
             average_weights=average_weights,
         )
         return TransformerOutput(dec.output, enc.weights, dec.self_weights, dec.cross_weights)

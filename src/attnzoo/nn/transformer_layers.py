@@ -152,7 +152,7 @@ class TransformerEncoderLayer(_Layer):
         mask: Tensor | None = None,
         key_padding_mask: Tensor | None = None,
         is_causal: bool = False,
-        need_weights: bool = False,
+        return_attention: bool = False,
         average_weights: bool = True,
         cache: KVCache | None = None,
     ) -> EncoderLayerOutput:
@@ -169,7 +169,7 @@ class TransformerEncoderLayer(_Layer):
             mask=mask,
             key_padding_mask=key_padding_mask,
             is_causal=is_causal,
-            need_weights=need_weights,
+            need_weights=return_attention,
             average_weights=average_weights,
             cache=cache,
         )
@@ -231,7 +231,7 @@ class TransformerDecoderLayer(_Layer):
         tgt_is_causal: bool = True,
         memory_mask: Tensor | None = None,
         memory_key_padding_mask: Tensor | None = None,
-        need_weights: bool = False,
+        return_attention: bool = False,
         average_weights: bool = True,
         cache: DecoderLayerCache | None = None,
     ) -> DecoderLayerOutput:
@@ -252,7 +252,7 @@ class TransformerDecoderLayer(_Layer):
             mask=tgt_mask,
             key_padding_mask=tgt_key_padding_mask,
             is_causal=tgt_is_causal,
-            need_weights=need_weights,
+            need_weights=return_attention,
             average_weights=average_weights,
             cache=sc,
         )
@@ -266,7 +266,7 @@ class TransformerDecoderLayer(_Layer):
             memory,
             mask=memory_mask,
             key_padding_mask=memory_key_padding_mask,
-            need_weights=need_weights,
+            need_weights=return_attention,
             average_weights=average_weights,
             cache=cc,
         )

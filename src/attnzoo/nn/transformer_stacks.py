@@ -69,7 +69,7 @@ class TransformerEncoder(nn.Module):
         mask=None,
         key_padding_mask=None,
         is_causal: bool = False,
-        need_weights: bool = False,
+        return_attention: bool = False,
         average_weights: bool = True,
         cache: tuple[KVCache, ...] | None = None,
     ) -> EncoderOutput:
@@ -82,7 +82,7 @@ class TransformerEncoder(nn.Module):
                 mask=mask,
                 key_padding_mask=key_padding_mask,
                 is_causal=is_causal,
-                need_weights=need_weights,
+                return_attention=return_attention,
                 average_weights=average_weights,
                 cache=None if cache is None else cache[i],
             )
@@ -90,7 +90,7 @@ class TransformerEncoder(nn.Module):
             caches.append(c)
         x = x if self.norm is None else self.norm(x)
         return EncoderOutput(
-            x, tuple(weights) if need_weights else None, None if cache is None else tuple(caches)
+            x, tuple(weights) if return_attention else None, None if cache is None else tuple(caches)
         )
 
     @classmethod
@@ -126,7 +126,7 @@ class TransformerDecoder(nn.Module):
         tgt_is_causal: bool = True,
         memory_mask=None,
         memory_key_padding_mask=None,
-        need_weights: bool = False,
+        return_attention: bool = False,
         average_weights: bool = True,
         cache: tuple[DecoderLayerCache, ...] | None = None,
     ) -> DecoderOutput:
@@ -142,7 +142,7 @@ class TransformerDecoder(nn.Module):
                 tgt_is_causal=tgt_is_causal,
                 memory_mask=memory_mask,
                 memory_key_padding_mask=memory_key_padding_mask,
-                need_weights=need_weights,
+                return_attention=return_attention,
                 average_weights=average_weights,
                 cache=None if cache is None else cache[i],
             )
@@ -150,7 +150,7 @@ class TransformerDecoder(nn.Module):
             cw.append(c)
             caches.append(k)
         x = x if self.norm is None else self.norm(x)
-        w = (tuple(sw), tuple(cw)) if need_weights else (None, None)
+        w = (tuple(sw), tuple(cw)) if return_attention else (None, None)
         return DecoderOutput(x, *w, None if cache is None else tuple(caches))
 
     @classmethod

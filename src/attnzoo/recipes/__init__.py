@@ -1,8 +1,23 @@
-"""Recipes: one file a reproduction (data + model + budget + report). ``attnzoo run NAME`` runs one.
+"""Recipes: one reproduction each (data + model + budget + report). ``attnzoo run NAME`` runs one.
 
 A recipe is a function ``run(out_dir: Path, *, budget: str = "smoke", seed: int = 0, **overrides) -> dict``
 that writes ``out_dir/index.html`` (its report) and returns a summary (the headline metrics). It registers
 itself with :func:`register_recipe`; the CLI and the tour find it in :data:`RECIPES`.
+
+A recipe is a package, one idea a module (``translate/``, ``sentiment/``, ``vision/``)::
+
+    config.py    the frozen config (a comment a field), BUDGETS, SUMMARY/DATA and the DESCRIPTION the
+                 report shows: settings and their prose in one place
+    data.py      its data; models.py its models by name, saving and loading; train.py one training run
+    evaluate.py  its measurements; report.py / figures.py its HTML page and pictures
+    recipe.py    run(); __init__.py registers it and re-exports the public names
+
+or one file when small (``nw_regression.py``). Modules import downwards only (config <- data/models <-
+train/evaluate <- report <- recipe <- __init__); a report never imports its recipe. What two recipes need
+lives one layer down: image splits and augmentation in :mod:`attnzoo.data.images`, tokenisers and
+bucketing in :mod:`attnzoo.data.seq2seq`, FLOPs in :mod:`attnzoo.train.profile`, parallel runs in
+:func:`attnzoo.train.run_jobs`. A training stopped by a signal raises
+:class:`attnzoo.train.TrainingInterrupted` (``trainer.raise_if_interrupted()``).
 """
 
 from __future__ import annotations
@@ -10,6 +25,8 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from attnzoo._registry import Registry
 
 __all__ = ["BUDGETS", "RECIPES", "Recipe", "get_recipe", "list_recipes", "register_recipe"]
 
@@ -34,7 +51,7 @@ class Recipe:
     data: str  # the real data it runs on by default
 
 
-RECIPES: dict[str, Recipe] = {}
+RECIPES: Registry[Recipe] = Registry("recipe")
 
 
 def register_recipe(
@@ -43,9 +60,8 @@ def register_recipe(
     """Decorator: register a recipe's ``run`` function under ``name``."""
 
     def wrap(fn: Callable[..., dict]) -> Callable[..., dict]:
-        if name in RECIPES and RECIPES[name].run is not fn:
-            raise ValueError(f"a recipe named {name!r} is already registered")
-        RECIPES[name] = Recipe(name, fn, summary, data)
+        if name not in RECIPES or RECIPES[name].run is not fn:  # the same function again is a no-op
+            RECIPES.add(name, Recipe(name, fn, summary, data))
         return fn
 
     return wrap
@@ -65,6 +81,4 @@ def list_recipes() -> list[Recipe]:
 def get_recipe(name: str) -> Recipe:
     """The recipe registered under ``name``; a ValueError lists the valid names."""
     _load_all()
-    if name not in RECIPES:
-        raise ValueError(f"unknown recipe {name!r}; valid recipes: {', '.join(sorted(RECIPES))}")
-    return RECIPES[name]
+    return RECIPES.lookup(name)

@@ -105,7 +105,9 @@ def _one_seed(seed: int, cfg: NWConfig, out_dir: Path, resume: bool) -> dict:
         progress=False,
     )
     opt = torch.optim.SGD(model.parameters(), lr=cfg.lr)
-    Trainer(model, opt, data, step_fn=step_fn, eval_fn=eval_fn, config=tc).fit()
+    trainer = Trainer(model, opt, data, step_fn=step_fn, eval_fn=eval_fn, config=tc)
+    trainer.fit()
+    trainer.raise_if_interrupted()
     with torch.no_grad():
         p_pred, p_w = model.nw(xte, xtr, ytr)
     return {

@@ -17,6 +17,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from attnzoo.recipes import get_recipe, list_recipes
+from attnzoo.train.interrupted import TrainingInterrupted
 
 __all__ = ["run_tour"]
 
@@ -58,6 +59,8 @@ def run_tour(out: Path, *, only: Sequence[str] | None = None, seed: int = 0) -> 
         try:
             summary = recipe.run(out / recipe.name, budget="smoke", seed=seed)
             status, text = "ok", _headline(summary)
+        except TrainingInterrupted:  # the user stopped it: stop the tour too, as any recipe does
+            raise
         except Exception as err:  # one broken recipe must not hide the others
             ok = False
             status, text = "failed", f"{type(err).__name__}: {err}"

@@ -23,12 +23,19 @@ A recipe supplies a model, an optimizer, a map-style dataset and two small funct
     history = Trainer(model, opt, data, step_fn=step_fn, eval_fn=eval_fn, config=config).fit()
     load_weights(model, "runs/demo/best.safetensors")  # best by config.best_metric (here eval/loss, min)
 
+``Trainer.fit(load_best=True)`` ends on the best weights instead (``trainer.load_best()`` does it later);
+after a SIGINT/SIGTERM, ``trainer.raise_if_interrupted()`` raises :class:`TrainingInterrupted` (signal, run
+dir, resume hint), which the CLI turns into exit code 130 for every recipe.
+
 What ``fit()`` does: reseeds (``seed + rank``), then each epoch reads the data in an order fixed by
 ``(seed, epoch)``, shows a tqdm bar (rank 0, terminals only, ``progress=False`` hides it), appends records
 to ``out_dir/metrics.jsonl`` (see :func:`read_metrics`), evaluates, and writes ``last.safetensors`` (the
 previous one becomes ``prev.safetensors``) and ``best.safetensors``; every ``checkpoint_every`` steps it
-also saves ``last`` mid-epoch. Checkpoints hold weights, optimizer, scheduler, RNG states of every rank,
-position in the epoch and the config, as safetensors plus a JSON index (no pickle), written atomically.
+also saves ``last`` mid-epoch. With ``eval_every_steps=N`` it evaluates every N optimizer steps (and
+after the last) instead of at epoch ends: ``"eval"`` records in ``metrics.jsonl`` and :attr:`Trainer.evals`,
+each a candidate for ``best``, resumed exactly. Checkpoints hold weights, optimizer, scheduler, RNG
+states of every rank, position in the epoch and the config, as safetensors plus a JSON index (no
+pickle), written atomically.
 
 Resume: ``resume=True`` continues from ``last`` (falling back to ``prev``, then ``best``, with a warning
 when one is unreadable) and reaches the same weights as an uninterrupted run. SIGINT/SIGTERM finish the
@@ -40,6 +47,9 @@ Distributed: run the same script with ``torchrun --nproc_per_node N``; the train
 (gloo on CPU, nccl on CUDA), wraps the model in DDP and shards each global batch of ``batch_size``
 samples over the ranks (so results match one process with the same ``batch_size``); only rank 0 writes
 files, shows the bar and runs ``eval_fn`` (on the unwrapped model; its numbers are broadcast).
+
+Also here, for recipes to share: :func:`count_flops` and :func:`inference_speed` (``train.profile``), and
+:func:`run_jobs` (``train.workers``: independent runs in spawned processes, results as in one process).
 """
 
 from attnzoo.train.atomic import atomic_write_bytes, atomic_write_text
@@ -52,9 +62,12 @@ from attnzoo.train.checkpoint import (
 )
 from attnzoo.train.config import TrainConfig
 from attnzoo.train.distributed import DistInfo, setup_distributed
+from attnzoo.train.interrupted import TrainingInterrupted
 from attnzoo.train.metrics import METRICS_FILE, read_metrics
+from attnzoo.train.profile import count_flops, inference_speed
 from attnzoo.train.seeding import get_rng_state, seed_everything, set_deterministic, set_rng_state
 from attnzoo.train.trainer import BEST, LAST, PREV, EvalFn, StepFn, Trainer
+from attnzoo.train.workers import run_jobs
 
 __all__ = [
     "BEST",
@@ -68,12 +81,16 @@ __all__ = [
     "StepFn",
     "TrainConfig",
     "Trainer",
+    "TrainingInterrupted",
     "atomic_write_bytes",
     "atomic_write_text",
+    "count_flops",
     "get_rng_state",
+    "inference_speed",
     "load_checkpoint",
     "load_weights",
     "read_metrics",
+    "run_jobs",
     "save_checkpoint",
     "seed_everything",
     "set_deterministic",

@@ -35,6 +35,8 @@ class _Progress:
     best_epoch: int | None = None
     metrics_lines: int = 0  # records in metrics.jsonl
     history: list[dict[str, Any]] = field(default_factory=list)  # the epoch records
+    evals: list[dict[str, Any]] = field(default_factory=list)  # the eval records (eval_every_steps)
+    last_eval_step: int | None = None  # step of the latest evaluation by steps
     epoch_mean: _Mean = field(default_factory=_Mean)  # running train means of the current epoch
     window: _Mean = field(default_factory=_Mean)  # running means since the last "train" record
 

@@ -27,6 +27,9 @@ class TrainConfig:
         None  # also save `last` every N optimizer steps (mid-epoch); None: epoch ends only
     )
     eval_every: int = 1  # run eval_fn every N epochs (and always after the final one)
+    # run eval_fn every N optimizer steps (and after the final step) INSTEAD of at epoch ends; each is an
+    # "eval" record in metrics.jsonl and a candidate for best.safetensors. None: epoch ends, per eval_every
+    eval_every_steps: int | None = None
     best_metric: str | None = (
         None  # epoch-record key for best.safetensors; None: "eval/loss" with eval_fn, else "train/loss"
     )
@@ -54,7 +57,7 @@ class TrainConfig:
             _check_int(name, getattr(self, name), minimum=1)
         _check_int("seed", self.seed, minimum=0, maximum=2**32 - 1)
         _check_int("num_workers", self.num_workers, minimum=0)
-        for name in ("checkpoint_every", "max_steps", "num_threads"):
+        for name in ("checkpoint_every", "eval_every_steps", "max_steps", "num_threads"):
             if getattr(self, name) is not None:
                 _check_int(name, getattr(self, name), minimum=1)
         for name in ("shuffle", "drop_last", "deterministic", "resume", "overwrite", "progress"):
@@ -72,6 +75,11 @@ class TrainConfig:
         if self.device is not None:
             _check_type("device", self.device, str)
         _check_type("resume_hint", self.resume_hint, str)
+        if self.eval_every_steps is not None and self.eval_every != 1:
+            raise ValueError(
+                f"eval_every={self.eval_every} and eval_every_steps={self.eval_every_steps} contradict each "
+                "other: evaluate by epochs or by steps, not both"
+            )
         if self.resume and self.overwrite:
             raise ValueError("resume=True and overwrite=True contradict each other: pick one")
 

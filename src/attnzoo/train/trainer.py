@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import signal
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -18,9 +17,8 @@ from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from attnzoo.train._rundir import BEST, LAST, PREV, _find_checkpoint, _prepare_fresh, _Progress, _restore
+from attnzoo.train._rundir import BEST, LAST, PREV, _Progress
 from attnzoo.train._runtime import (
-    _as_float,
     _check_args,
     _epoch_loader,
     _fmt,
@@ -30,19 +28,11 @@ from attnzoo.train._runtime import (
     _StopSignals,
     _to_device,
 )
-from attnzoo.train.atomic import atomic_write_bytes
-from attnzoo.train.checkpoint import _checkpoint_bytes
+from attnzoo.train._trainer_eval import _EvalMixin
+from attnzoo.train._trainer_save import _SaveMixin
 from attnzoo.train.config import TrainConfig
-from attnzoo.train.distributed import (
-    DistInfo,
-    _all_gather_json,
-    _all_reduce,
-    _barrier,
-    _broadcast_json,
-    setup_distributed,
-)
+from attnzoo.train.distributed import DistInfo, _all_reduce, setup_distributed
 from attnzoo.train.metrics import METRICS_FILE, _MetricsLog
-from attnzoo.train.seeding import get_rng_state, seed_everything
 
 __all__ = ["BEST", "LAST", "PREV", "EvalFn", "StepFn", "Trainer"]
 
@@ -52,7 +42,7 @@ StepFn = Callable[[torch.nn.Module, Any], tuple[torch.Tensor, Mapping[str, float
 EvalFn = Callable[[torch.nn.Module], Mapping[str, float]]
 
 
-class Trainer:
+class Trainer(_EvalMixin, _SaveMixin):
     """Train ``model`` on ``train_dataset`` with ``step_fn``; see the package docstring for an example.
 
     Args:
@@ -63,7 +53,8 @@ class Trainer:
             syncs gradients); the trainer does ``zero_grad``, ``backward``, clipping and ``optimizer.step``.
         config: a :class:`TrainConfig`.
         eval_fn: ``eval_fn(model) -> {name: float}``, run on rank 0 in eval mode under ``no_grad``; its
-            numbers appear in epoch records as ``eval/<name>``.
+            numbers appear in epoch records as ``eval/<name>`` (or, with ``config.eval_every_steps``, in
+            ``"eval"`` records every N steps: see :attr:`evals`).
         collate_fn: passed to the DataLoader.
         scheduler: optional LR scheduler, stepped per ``config.scheduler_interval``
             (``ReduceLROnPlateau`` gets ``best_metric`` at epoch ends).
@@ -91,21 +82,35 @@ class Trainer:
         self.out_dir = Path(config.out_dir)
         self.interrupted: str | None = None  # name of the signal that stopped the last fit(), if any
         self._p = _Progress()
+        self._pending_best = False  # an evaluation improved best_metric since the last save
 
     @property
     def history(self) -> list[dict[str, Any]]:
         """The epoch records so far (also in ``metrics.jsonl`` with ``kind == "epoch"``)."""
         return list(self._p.history)
 
-    def fit(self) -> list[dict[str, Any]]:
-        """Train (or resume) until ``epochs``/``max_steps`` or a SIGINT/SIGTERM; return the epoch records."""
+    @property
+    def evals(self) -> list[dict[str, Any]]:
+        """The evaluations by steps so far (``kind == "eval"`` in ``metrics.jsonl``), oldest first."""
+        return list(self._p.evals)
+
+    def fit(self, *, load_best: bool = False) -> list[dict[str, Any]]:
+        """Train (or resume) until ``epochs``/``max_steps`` or a SIGINT/SIGTERM; return the epoch records.
+
+        Args:
+            load_best: after training to the end, load the best weights (:meth:`load_best`); not after
+                an interruption, which leaves the last weights in place.
+        """
         with _process_settings(self.config):
             info = setup_distributed(self.config.device)
             try:
-                return self._fit(info)
+                history = self._fit(info)
             finally:
                 if info.created_group:
                     dist.destroy_process_group()
+        if load_best and self.interrupted is None:
+            self.load_best()
+        return history
 
     def _fit(self, info: DistInfo) -> list[dict[str, Any]]:
         cfg = self.config
@@ -129,26 +134,6 @@ class Trainer:
         if self.interrupted is None and p.best is not None and info.is_main:
             _log.info("done: best %s = %.6g at epoch %s", self.best_metric, p.best, p.best_epoch)
         return self.history
-
-    def _start(self) -> None:
-        cfg, info = self.config, self._info
-        if info.is_main:
-            self.out_dir.mkdir(parents=True, exist_ok=True)
-            for tmp in self.out_dir.glob(".*.tmp"):  # left by a kill during an atomic write; never complete
-                tmp.unlink(missing_ok=True)
-        _barrier(info)
-        ckpt = _find_checkpoint(self.out_dir) if cfg.resume else None
-        if ckpt is None:
-            if cfg.resume:
-                _log.info("resume: no checkpoint in %s, starting a fresh run", self.out_dir)
-            _prepare_fresh(self.out_dir, cfg, info)
-            seed_everything((cfg.seed + info.rank) % 2**32)
-            self._p = _Progress()
-            return
-        self._p = _restore(ckpt, self.model, self.optimizer, self.scheduler, cfg, info)
-        self._metrics.truncate(self._p.metrics_lines)
-        p = self._p
-        _log.info("resumed from %s at epoch %d, batch %d (step %d)", ckpt.path, p.epoch + 1, p.batch, p.step)
 
     # ---- the loop ---------------------------------------------------------------------------------------
     def _done(self) -> bool:
@@ -188,14 +173,18 @@ class Trainer:
                 bar.update()
                 if p.step % cfg.log_every == 0:
                     self._log_window()
+                evaluated = self._eval_due()
+                if evaluated:  # before a stop: a resumed run does not redo this step, nor its evaluation
+                    self._eval_point()
                 if stop_now:
                     self._save()
                     self._announce_stop(stop.received)
                     return
                 if cfg.max_steps is not None and p.step >= cfg.max_steps:
                     break
-                if cfg.checkpoint_every and p.step % cfg.checkpoint_every == 0 and p.batch < n_batches:
-                    self._save()
+                every = cfg.checkpoint_every
+                if (evaluated or (every and p.step % every == 0)) and p.batch < n_batches:
+                    self._save()  # the epoch end saves anyway
         self._end_epoch(complete=p.batch >= n_batches, seconds=time.monotonic() - start)
 
     def _step(self, net: torch.nn.Module, batch: Any, stop: _StopSignals) -> tuple[dict[str, float], bool]:
@@ -245,8 +234,11 @@ class Trainer:
             p.epoch, p.batch, p.epoch_mean = p.epoch + 1, 0, _Mean()
         else:
             record["partial"] = True  # cut short by max_steps
-        if self.eval_fn is not None and ((complete and p.epoch % cfg.eval_every == 0) or self._done()):
-            record.update(self._evaluate())
+        if self.eval_fn is not None and cfg.eval_every_steps is None:
+            if (complete and p.epoch % cfg.eval_every == 0) or self._done():
+                record.update(self._evaluate())
+        elif self.eval_fn is not None and self._done() and p.last_eval_step != p.step:
+            self._eval_point()  # the final weights are always evaluated
         record.update(lr=self._lr(), seconds=round(seconds, 3))
         error = None
         try:
@@ -267,71 +259,3 @@ class Trainer:
         self._save(best=improved)
         if error is not None:
             raise error
-
-    def _evaluate(self) -> dict[str, float]:
-        metrics = None
-        if self._info.is_main:
-            was_training = self.model.training
-            self.model.eval()
-            try:
-                with torch.no_grad():
-                    out = self.eval_fn(self.model)  # type: ignore[misc]
-            finally:
-                self.model.train(was_training)
-            if not isinstance(out, Mapping):
-                raise TypeError(f"eval_fn must return a dict of numbers, got {type(out).__name__}")
-            metrics = {f"eval/{k}": _as_float(v, f"eval_fn metric {k!r}") for k, v in out.items()}
-        return _broadcast_json(metrics, self._info)
-
-    def _update_best(self, record: dict[str, Any]) -> bool:
-        key, p = self.best_metric, self._p
-        if key not in record:
-            if key.startswith("eval/") and not any(k.startswith("eval/") for k in record):
-                return False  # no evaluation this epoch
-            raise ValueError(
-                f"best_metric {key!r} is not in the epoch record; it has {sorted(record)} "
-                "(the epoch is saved: fix best_metric and resume)"
-            )
-        value = record[key]
-        if not math.isfinite(value):
-            _log.warning("%s is %s at epoch %d; not a candidate for best", key, value, record["epoch"])
-            return False
-        better = p.best is None or (value < p.best if self.config.best_mode == "min" else value > p.best)
-        if better:
-            p.best, p.best_epoch = value, record["epoch"]
-        return better
-
-    def _save(self, best: bool = False) -> None:
-        """Write ``last`` (old one -> ``prev``), and ``best`` if asked; every rank takes part (RNG gather)."""
-        self._p.epoch_mean.reduce(self._info)  # rank 0 now holds the global sums, which it checkpoints
-        self._p.metrics_lines = self._metrics.lines
-        rng = _all_gather_json(get_rng_state(), self._info)
-        if self._info.is_main:
-            state = {
-                "config": self.config.to_dict(),
-                "world_size": self._info.world_size,
-                "rng": rng,
-                "progress": self._p.to_dict(),
-            }
-            data = _checkpoint_bytes(
-                self.model, optimizer=self.optimizer, scheduler=self.scheduler, state=state
-            )
-            atomic_write_bytes(self.out_dir / LAST, data, backup=self.out_dir / PREV)
-            if best:
-                atomic_write_bytes(self.out_dir / BEST, data)
-        _barrier(self._info)
-
-    def _announce_stop(self, signum: int | None) -> None:
-        p = self._p
-        self.interrupted = signal.Signals(signum).name if signum is not None else "a signal (on another rank)"
-        if self._info.is_main:
-            _log.warning(
-                "stopped by %s at step %d (epoch %d, batch %d); checkpoint saved to %s. To resume, run the "
-                "same command again with %s (TrainConfig(resume=True)) and the same out_dir.",
-                self.interrupted,
-                p.step,
-                p.epoch + 1,
-                p.batch,
-                self.out_dir / LAST,
-                self.config.resume_hint,
-            )

@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from attnzoo._version import __version__
+
 __all__ = ["Report", "write_index"]
 
 _CSS = """
@@ -87,15 +89,6 @@ def _atomic_write(path: Path, text: str) -> None:
         fh.write(text)
     os.chmod(tmp, 0o644)
     os.replace(tmp, path)
-
-
-def _version() -> str:
-    try:
-        from attnzoo import __version__
-
-        return __version__
-    except ImportError:
-        return "unknown"
 
 
 def _page(title: str, body: str, meta: str) -> str:
@@ -236,7 +229,7 @@ class Report:
                 + "</figure>"
             )
         stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-        meta = f"command: <code>{html.escape(self.command)}</code><br>attnzoo {_version()} &middot; {stamp}"
+        meta = f"command: <code>{html.escape(self.command)}</code><br>attnzoo {__version__} &middot; {stamp}"
         path = out_dir / "index.html"
         _atomic_write(path, _page(self.title, "\n".join(body), meta))
         return path
@@ -280,6 +273,6 @@ def write_index(
     cmd = command if command is None or isinstance(command, str) else shlex.join(str(c) for c in command)
     meta = (
         f"command: <code>{html.escape(cmd)}</code><br>" if cmd else ""
-    ) + f"attnzoo {_version()} &middot; {stamp}"
+    ) + f"attnzoo {__version__} &middot; {stamp}"
     _atomic_write(out_path, _page(title, "<ul>\n" + "\n".join(rows) + "\n</ul>", meta))
     return out_path

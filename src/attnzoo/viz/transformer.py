@@ -57,7 +57,7 @@ def plot_attention_grid(
     """One heatmap per head (columns) and layer (rows): where each head looks.
 
     Args:
-        weights: what attnzoo's Transformer modules return with ``need_weights=True``: a tuple with one
+        weights: what attnzoo's Transformer modules return with ``return_attention=True``: a tuple with one
             map per layer, each (B, H, L, S) (``average_weights=False``) or (B, L, S) (averaged); or one
             array (layers, H, L, S), (H, L, S) or (L, S) with no batch dimension.
         index: which batch row to draw.

@@ -7,9 +7,11 @@ from typing import TypeVar
 
 from torch import nn
 
+from attnzoo._registry import Registry
+
 __all__ = ["create_attention", "list_attention", "register_attention"]
 
-_ATTENTION: dict[str, type[nn.Module]] = {}
+_ATTENTION: Registry[type[nn.Module]] = Registry("attention")
 
 _M = TypeVar("_M", bound=type[nn.Module])
 
@@ -20,16 +22,7 @@ def register_attention(name: str) -> Callable[[_M], _M]:
     The class must take ``channels`` as its first constructor argument, so that
     ``create_attention(name, channels, **kw)`` can build it.
     """
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"name must be a non-empty string, got {name!r}")
-
-    def add(cls: _M) -> _M:
-        if name in _ATTENTION:
-            raise ValueError(f"attention {name!r} is already registered (by {_ATTENTION[name].__name__})")
-        _ATTENTION[name] = cls
-        return cls
-
-    return add
+    return _ATTENTION.register(name)
 
 
 def list_attention() -> list[str]:
@@ -50,6 +43,4 @@ def create_attention(name: str, channels: int, **kwargs: object) -> nn.Module:
         The module; ``module(x)`` gives a tensor shaped like ``x``, ``module(x, return_attention=True)`` an
         :class:`~attnzoo.nn.vision.VisionAttentionOutput`.
     """
-    if name not in _ATTENTION:
-        raise ValueError(f"unknown attention {name!r}; valid names: {', '.join(list_attention())}")
-    return _ATTENTION[name](channels, **kwargs)
+    return _ATTENTION.lookup(name)(channels, **kwargs)

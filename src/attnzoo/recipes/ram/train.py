@@ -101,8 +101,7 @@ def _fit(model, opt, cfg, data, out_dir, seed, resume, step_fn, eval_fn, epochs)
     trainer = Trainer(model, opt, dataset, step_fn=step_fn, eval_fn=eval_fn, config=tc,
                       collate_fn=data.train.collate)  # fmt: skip
     history = trainer.fit()
-    if trainer.interrupted is not None:
-        raise KeyboardInterrupt(f"training stopped by {trainer.interrupted}; rerun with --resume to continue")
+    trainer.raise_if_interrupted()  # TrainingInterrupted: the run is saved, --resume continues it
     load_weights(model, Path(out_dir) / "best.safetensors")
     return history, sum(r.get("seconds", 0.0) for r in history)
 

@@ -1,8 +1,11 @@
-"""Evaluation glue of the ``translate`` recipe: batch decoding, sacrebleu scores, BLEU by source length,
-and attention pooled from subword pieces to words."""
+"""Evaluation of the ``translate`` recipe: batch decoding, sacrebleu scores, BLEU by source length, attention
+pooled from subword pieces to words, and the test evaluation of one trained variant."""
 
 from __future__ import annotations
 
+import logging
+import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,6 +16,9 @@ import torch
 from attnzoo.data.batching import collate_pairs
 from attnzoo.data.subword import BOS_ID, EOS_ID, PAD_ID, SubwordTokenizer
 from attnzoo.models.encdec import EncoderDecoder, generate
+from attnzoo.recipes.translate.data import TranslationData
+
+_log = logging.getLogger("attnzoo.recipes.translate")
 
 LENGTH_BUCKETS = ((1, 5), (6, 10), (11, 15), (16, 20), (21, 1000))
 
@@ -161,3 +167,53 @@ def valid_loss(model: EncoderDecoder, batches: Sequence, pad_id: int = PAD_ID) -
 
 def ids_to_text(tok: SubwordTokenizer, ids_list: Sequence[Sequence[int]]) -> list[str]:
     return [tok.decode(x) for x in ids_list]
+
+
+# Sentences in the spirit of the study notes' "tom chase jerry": who does what to whom, so the alignment
+# has to follow the words, not their position. "Jerry" is not in Tatoeba: it is spelled out in pieces.
+PROBES = {
+    "en": ["Tom chases Jerry.", "Mary chases Tom.", "tom chase jerry", "The cat is chasing the mouse."],
+    "fr": ["Tom poursuit Jerry.", "Marie poursuit Tom.", "tom poursuit jerry", "Le chat chasse la souris."],
+}
+
+
+def _sample_sentences(sources: list[str], k: int = 3) -> list[str]:
+    mid = [s for s in sources if 6 <= len(s.split()) <= 12]
+    return random.Random(0).sample(mid, min(k, len(mid)))
+
+
+def evaluate_variant(name: str, model, data: TranslationData, cfg, history: list[dict]) -> dict:
+    """Test scores with greedy and beam search, BLEU by source length, alignments for sample sentences."""
+    src_tok, tgt_tok = data.src_tok, data.tgt_tok
+    scores, outputs = {}, {}
+    for decoding, beam in (("greedy", None), (f"beam {cfg.beam_size}", cfg.beam_size)):
+        t0 = time.monotonic()
+        ids = translate_batch(
+            model, data.test_sources, src_tok, tgt_tok, beam_size=beam, length_penalty=cfg.length_penalty
+        )
+        hyps = ids_to_text(tgt_tok, ids)
+        scores[decoding] = {**corpus_scores(hyps, data.test_refs), "seconds": round(time.monotonic() - t0, 1)}
+        outputs[decoding] = hyps
+    beam_hyps = outputs[f"beam {cfg.beam_size}"]
+    samples = _sample_sentences(data.test_sources) + PROBES[cfg.source]
+    sample_ids = translate_batch(
+        model, samples, src_tok, tgt_tok, beam_size=cfg.beam_size, length_penalty=cfg.length_penalty
+    )
+    alignments = [align(model, s, i, src_tok, tgt_tok) for s, i in zip(samples, sample_ids, strict=True)]
+    _log.info("translate: %s test %s", name, {k: round(v["bleu"], 2) for k, v in scores.items()})
+    return {
+        "scores": scores,
+        "by_length": bleu_by_length(data.test_sources, beam_hyps, data.test_refs),
+        "train_seconds": round(sum(r.get("seconds", 0.0) for r in history), 1),
+        "history": history,
+        "examples": list(zip(samples, ids_to_text(tgt_tok, sample_ids), strict=True)),
+        "alignments": alignments,
+        "test_examples": _examples(data, beam_hyps),
+    }
+
+
+def _examples(data: TranslationData, hyps: list[str], k: int = 8) -> list[dict]:
+    idx = random.Random(1).sample(range(len(hyps)), min(k, len(hyps)))
+    return [
+        {"source": data.test_sources[i], "output": hyps[i], "a reference": data.test_refs[i][0]} for i in idx
+    ]

@@ -10,7 +10,8 @@ import torch
 from torch import Tensor, nn
 
 from attnzoo import viz
-from attnzoo.recipes._vision_train import Split, forward_maps
+from attnzoo.data.images import ImageSplit
+from attnzoo.recipes.vision.models import forward_maps
 
 
 def spatial_map(maps: dict[str, Tensor]) -> Tensor | None:
@@ -37,7 +38,7 @@ def _figure(rows: int, cols: int, panel: float = 1.5):
     return fig, fig.subplots(rows, cols, squeeze=False)
 
 
-def pick_images(split: Split, n: int, num_classes: int) -> list[int]:
+def pick_images(split: ImageSplit, n: int, num_classes: int) -> list[int]:
     """Indices of the first test image of each class 0, 1, ... (``n`` of them; cycling if n > classes)."""
     firsts = [
         int(np.flatnonzero(split.labels.numpy() == c)[0])
@@ -50,7 +51,7 @@ def pick_images(split: Split, n: int, num_classes: int) -> list[int]:
 def spatial_figure(
     model: nn.Module,
     name: str,
-    split: Split,
+    split: ImageSplit,
     idx: Sequence[int],
     norm: Callable[[Tensor], Tensor],
     class_names: Sequence[str],
@@ -87,7 +88,7 @@ def spatial_figure(
 
 
 def channel_gates_by_class(
-    model: nn.Module, split: Split, norm: Callable[[Tensor], Tensor], num_classes: int, batch: int = 500
+    model: nn.Module, split: ImageSplit, norm: Callable[[Tensor], Tensor], num_classes: int, batch: int = 500
 ) -> np.ndarray | None:
     """Mean channel gate of the LAST block that has one, per true class: ``(num_classes, C)``; None if the
     model has no channel attention (as in Fig. 6 of the SE paper)."""

