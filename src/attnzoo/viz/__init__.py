@@ -12,6 +12,7 @@ HTML views (plain JavaScript, data as JSON) that ``Report.add_explorer`` embeds.
 from attnzoo.viz.canvas import image_grid, save_gif
 from attnzoo.viz.explorer import alignment_view, explorer_assets, explorer_page, text_view
 from attnzoo.viz.explorer_image import glimpse_view, image_view, ocr_view
+from attnzoo.viz.glimpses import glimpse_animation, glimpse_paths, location_heatmaps
 from attnzoo.viz.heatmap import attention_heatmap, heatmap_grid
 from attnzoo.viz.index import format_value, write_index
 from attnzoo.viz.overlay import image_overlay, upsample_map
@@ -29,6 +30,8 @@ __all__ = [
     "explorer_page",
     "fit_plot",
     "format_value",
+    "glimpse_animation",
+    "glimpse_paths",
     "glimpse_view",
     "heatmap_grid",
     "highlight_words_html",
@@ -37,6 +40,7 @@ __all__ = [
     "image_overlay",
     "image_view",
     "line_plot",
+    "location_heatmaps",
     "ocr_view",
     "save_gif",
     "text_view",

@@ -1,0 +1,111 @@
+"""Tests of the glimpse sensor (Mnih et al. 2014): exact pixels, padding, clamping, per-sample reference."""
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from attnzoo.functional import glimpse
+from attnzoo.nn import GlimpseSensor
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def reference(images, locations, g, k, s):
+    """The straightforward per-sample, per-scale crop-and-pool loop that public ports write."""
+    B, C, H, W = images.shape
+    pad = math.ceil(g * s ** (k - 1) / 2)
+    out = torch.zeros(B, k, C, g, g, dtype=images.dtype)
+    for b in range(B):
+        x, y = locations[b].clamp(-1, 1).tolist()
+        cx, cy = math.floor((x + 1) / 2 * W), math.floor((y + 1) / 2 * H)
+        padded = F.pad(images[b], (pad, pad, pad, pad))
+        for i in range(k):
+            n = g * s**i
+            r0, c0 = cy - n // 2 + pad, cx - n // 2 + pad
+            crop = padded[:, r0 : r0 + n, c0 : c0 + n]
+            out[b, i] = F.avg_pool2d(crop[None], s**i)[0]
+    return out
+
+
+def _arange_image(h=10, w=12):
+    return torch.arange(h * w, dtype=torch.float32).view(1, 1, h, w)
+
+
+def test_exact_pixels_at_the_centre():
+    img = _arange_image()  # pixel (r, c) = 12 r + c
+    out = glimpse(img, torch.tensor([[0.0, 0.0]]), patch_size=2, num_scales=2, scale_factor=2)
+    assert out.shape == (1, 2, 1, 2, 2)
+    # centre corner (cx, cy) = (6, 5): scale 0 covers rows 4-5, cols 5-6
+    assert torch.equal(out[0, 0, 0], torch.tensor([[53.0, 54.0], [65.0, 66.0]]))
+    # scale 1: rows 3-6, cols 4-7, averaged over 2x2 blocks
+    blocks = img[0, 0, 3:7, 4:8].reshape(2, 2, 2, 2).mean((1, 3))
+    assert torch.allclose(out[0, 1, 0], blocks, atol=1e-5)
+    assert torch.allclose(out[0, 1, 0], torch.tensor([[46.5, 48.5], [70.5, 72.5]]), atol=1e-5)
+
+
+def test_x_is_horizontal_and_y_vertical():
+    img = _arange_image()
+    right = glimpse(img, torch.tensor([[0.5, 0.0]]), patch_size=1)  # cx = floor(0.75 * 12) = 9, cy = 5
+    down = glimpse(img, torch.tensor([[0.0, 0.5]]), patch_size=1)  # cx = 6, cy = floor(0.75 * 10) = 7
+    assert right.item() == 5 * 12 + 9 and down.item() == 7 * 12 + 6
+
+
+def test_zero_padding_at_the_border():
+    img = torch.ones(1, 1, 8, 8)
+    out = glimpse(img, torch.tensor([[-1.0, -1.0]]), patch_size=4)[0, 0, 0]  # top-left corner
+    expected = torch.zeros(4, 4)
+    expected[2:, 2:] = 1
+    assert torch.equal(out, expected)
+    coarse = glimpse(img, torch.tensor([[1.0, 1.0]]), patch_size=2, num_scales=2)[0, 1, 0]
+    assert torch.allclose(coarse, torch.tensor([[1.0, 0.0], [0.0, 0.0]]))  # only the top-left block is inside
+
+
+def test_locations_are_clamped():
+    img = torch.randn(2, 3, 16, 16)
+    far = torch.tensor([[5.0, -3.0], [-1.5, 0.25]])
+    assert torch.equal(glimpse(img, far, 4, 2), glimpse(img, far.clamp(-1, 1), 4, 2))
+
+
+@pytest.mark.parametrize("g,k,s,hw", [(8, 1, 2, (28, 28)), (12, 3, 2, (60, 60)), (5, 3, 3, (17, 23))])
+def test_matches_the_per_sample_reference(g, k, s, hw):
+    gen = torch.Generator().manual_seed(0)
+    img = torch.rand(6, 2, *hw, generator=gen)
+    loc = torch.rand(6, 2, generator=gen) * 2.4 - 1.2  # some outside [-1, 1]
+    loc[0] = torch.tensor([-1.0, 1.0])
+    out = GlimpseSensor(g, k, s)(img, loc)
+    assert out.shape == (6, k, 2, g, g) and out.dtype == img.dtype
+    torch.testing.assert_close(out, reference(img, loc, g, k, s), atol=1e-6, rtol=0)
+
+
+def test_gradient_flows_to_the_image_only_inside_the_patch():
+    img = torch.rand(1, 1, 12, 12, requires_grad=True)
+    glimpse(img, torch.tensor([[0.0, 0.0]]), patch_size=2, num_scales=2).sum().backward()
+    grad = img.grad[0, 0]
+    assert torch.allclose(grad[4:8, 4:8].sum(), torch.tensor(8.0))  # scale 0: 4 pixels; scale 1: 4 means of 4
+    assert grad[5:7, 5:7].eq(1.25).all() and grad[4, 4] == 0.25
+    grad[4:8, 4:8] = 0
+    assert grad.abs().sum() == 0
+
+
+def test_bad_input_errors():
+    img = torch.rand(2, 1, 8, 8)
+    with pytest.raises(ValueError, match="images must be a \\(B, C, H, W\\)"):
+        glimpse(img[0], torch.zeros(2, 2), 4)
+    with pytest.raises(TypeError, match="images must be a floating"):
+        glimpse(img.long(), torch.zeros(2, 2), 4)
+    with pytest.raises(ValueError, match="locations must have shape \\(2, 2\\)"):
+        glimpse(img, torch.zeros(3, 2), 4)
+    with pytest.raises(ValueError, match="NaN"):
+        glimpse(img, torch.tensor([[0.0, float("nan")], [0.0, 0.0]]), 4)
+    with pytest.raises(ValueError, match="num_scales must be >= 1"):
+        GlimpseSensor(4, 0)
+    with pytest.raises(TypeError, match="scale_factor must be an int"):
+        GlimpseSensor(4, 2, 1.5)
