@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from attnzoo.recipes import register_recipe
-from attnzoo.recipes._common import budget_config, parse_overrides_into, recipe_command
+from attnzoo.recipes._common import budget_config, parse_overrides_into, prepare_run_dir, recipe_command
 from attnzoo.recipes.ram.config import BUDGETS, PROSE, TASK_DEFAULTS, RAMRecipeConfig
 from attnzoo.recipes.ram.train import glimpse_curve, load_data, train_convnet, train_ram
 
@@ -61,7 +61,13 @@ def _row(name: str, runs: list[dict]) -> dict:
     data="mnist (translated / cluttered 60x60 and 100x100 generated from it, deterministically)",
 )
 def run(
-    out_dir: str | Path, *, budget: str = "smoke", seed: int = 0, resume: bool = False, **overrides
+    out_dir: str | Path,
+    *,
+    budget: str = "smoke",
+    seed: int = 0,
+    resume: bool = False,
+    force: bool = False,
+    **overrides,
 ) -> dict:
     """Train RAM and its baselines on one task, write ``out_dir/index.html``; returns the headline numbers."""
     from attnzoo import viz
@@ -69,8 +75,7 @@ def run(
 
     cfg = parse_overrides_into(budget_config(BUDGETS, budget), overrides)
     _check(cfg)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_run_dir(out_dir, resume=resume, force=force)  # before any work; refuses an earlier run
     start = time.monotonic()
     data = load_data(cfg)
     runs: dict[str, list[dict]] = {"ram": []}
