@@ -11,14 +11,25 @@ import pytest
 
 from attnzoo import cli
 from attnzoo.recipes._common import check_fields, format_mean_std, mean_std
+from attnzoo.recipes.draw.config import DrawRecipeConfig
 from attnzoo.recipes.nw_regression import NWConfig
 from attnzoo.recipes.nw_regression import run as nw_run
+from attnzoo.recipes.ocr.config import OCRConfig
+from attnzoo.recipes.ram.config import RAMRecipeConfig
 from attnzoo.recipes.sentiment import SentimentConfig
 from attnzoo.recipes.tour import TOUR_MARKER
 from attnzoo.recipes.translate import TranslateConfig
 from attnzoo.recipes.vision import VisionConfig
 
-CONFIGS = [NWConfig, SentimentConfig, TranslateConfig, VisionConfig]
+CONFIGS = [
+    NWConfig,
+    SentimentConfig,
+    TranslateConfig,
+    VisionConfig,
+    DrawRecipeConfig,
+    OCRConfig,
+    RAMRecipeConfig,
+]
 NW_FAST = {"seeds": 1, "epochs": 1, "sweep_points": 2}
 
 
@@ -51,6 +62,9 @@ def test_every_numeric_field_refuses_nonsense(cls, name, value):
 @pytest.mark.parametrize("cls", CONFIGS)
 def test_budgets_and_defaults_pass_their_own_checks(cls):
     cls()
+    module = __import__(cls.__module__, fromlist=["BUDGETS"])
+    for cfg in getattr(module, "BUDGETS", {}).values():
+        dataclasses.replace(cfg)  # re-runs __post_init__
 
 
 def test_check_fields_types_choices_and_none():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from attnzoo.recipes._common import check_fields
+
 __all__ = ["BUDGETS", "PROSE", "DrawRecipeConfig"]
 
 VARIANTS = ("attention", "no-attention")
@@ -52,6 +54,31 @@ class DrawRecipeConfig:
     samples: int = 36
     # evaluate (and checkpoint best) every N epochs
     eval_every: int = 1
+
+    def __post_init__(self) -> None:
+        check_fields(
+            self,
+            positive=(
+                "n_validation",
+                "steps",
+                "hidden",
+                "z_dim",
+                "read_n",
+                "write_n",
+                "epochs",
+                "batch_size",
+                "lr",
+                "grad_clip",
+                "train_limit",
+                "val_limit",
+                "test_limit",
+                "num_threads",
+                "samples",
+                "eval_every",
+            ),
+            nonneg=("binarize_seed",),
+            choices={"binarization": ("fixed", "dynamic"), "variants": VARIANTS},
+        )
 
 
 BUDGETS = {

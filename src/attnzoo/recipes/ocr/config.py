@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from attnzoo.recipes._common import check_fields
+
 __all__ = ["ABOUT", "BUDGETS", "MODELS", "OCRConfig"]
 
 # Lower-case Latin letters with the French accents and ligatures, apostrophe and hyphen. Corpus words with
@@ -47,6 +49,33 @@ class OCRConfig:
     figure_words: int = 6  # test words shown with their attention strips
 
     def __post_init__(self):
+        check_fields(
+            self,
+            positive=(
+                "max_words",
+                "min_word_len",
+                "max_word_len",
+                "height",
+                "max_width",
+                "train_samples",
+                "max_steps",
+                "checkpoint_every",
+                "val_samples",
+                "test_samples",
+                "batch_size",
+                "lr",
+                "grad_clip",
+                "channels",
+                "iterations",
+                "dim",
+                "hidden_dim",
+                "emb_dim",
+                "align_dim",
+                "beam_size",
+            ),
+            nonneg=("figure_words",),
+            fraction=("test_fraction", "val_fraction", "dropout"),
+        )
         bad = [m for m in self.models if m not in MODELS]
         if bad or not self.models:
             raise ValueError(f"models must be a non-empty subset of {MODELS}, got {self.models}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from attnzoo.recipes._common import check_fields
+
 __all__ = ["BUDGETS", "PROSE", "TASK_DEFAULTS", "RAMRecipeConfig"]
 
 # The paper's retina and glimpse counts per task (Mnih et al. 2014, section 4.1 and tables 1-2): one 8x8
@@ -49,6 +51,33 @@ class RAMRecipeConfig:
     figure_images: int = 12  # test images in the glimpse-path figures
     figures: bool = True  # draw the figures (False: the table and numbers only, e.g. for sweeps)
     num_threads: int = 1  # torch threads (the project's machines are shared)
+
+    def __post_init__(self) -> None:
+        check_fields(
+            self,
+            positive=(
+                "train_size",
+                "val_size",
+                "test_size",
+                "glimpses",
+                "patch_size",
+                "num_scales",
+                "hidden",
+                "location_std",
+                "epochs",
+                "max_steps",
+                "batch_size",
+                "lr",
+                "seeds",
+                "mc_samples",
+                "val_eval_size",
+                "eval_every",
+                "conv_epochs",
+                "conv_lr",
+                "num_threads",
+            ),
+            nonneg=("data_seed", "figure_images"),
+        )
 
 
 BUDGETS = {
