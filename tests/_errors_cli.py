@@ -100,6 +100,14 @@ CASES = [
     ),
     Case(
         "attnzoo run",
+        "an override without `=`",
+        lambda t: _run(t, "epochs"),
+        CliExit,
+        "override 'epochs' is not of the form key=value",
+        2,
+    ),
+    Case(
+        "attnzoo run",
         "an unknown override",
         lambda t: _run(t, "bogus=1"),
         CliExit,

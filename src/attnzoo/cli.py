@@ -42,7 +42,7 @@ def _overrides(items: Sequence[str]) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise SystemExit(f"attnzoo: error: override {item!r} is not of the form key=value")
+            raise ValueError(f"override {item!r} is not of the form key=value")
         out[key] = value
     return out
 

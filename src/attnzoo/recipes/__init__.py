@@ -1,8 +1,11 @@
 """Recipes: one reproduction each (data + model + budget + report). ``attnzoo run NAME`` runs one.
 
-A recipe is a function ``run(out_dir: Path, *, budget: str = "smoke", seed: int = 0, **overrides) -> dict``
-that writes ``out_dir/index.html`` (its report) and returns a summary (the headline metrics). It registers
-itself with :func:`register_recipe`; the CLI and the tour find it in :data:`RECIPES`.
+A recipe is a function ``run(out_dir: Path, *, budget: str = "smoke", seed: int = 0, resume: bool = False,
+force: bool = False, **overrides) -> dict`` that writes ``out_dir/index.html`` (its report) and returns a
+summary (the headline metrics). It registers itself with :func:`register_recipe`; the CLI and the tour find
+it in :data:`RECIPES`. Its first lines check everything before any work: the config validates its fields
+in ``__post_init__`` (``_common.check_fields``), and ``out = _common.prepare_run_dir(out_dir,
+resume=resume, force=force)`` checks the folder is writable and refuses an earlier run there.
 
 A recipe is a package, one idea a module (``translate/``, ``sentiment/``, ``vision/``)::
 
