@@ -104,6 +104,13 @@ CASES = [
     ),
     Case(
         "load_bundle",
+        "a trainer checkpoint, not a bundle",
+        lambda t: load_bundle(_checkpoint(t)),
+        ValueError,
+        "is not a sentiment model bundle",
+    ),
+    Case(
+        "load_bundle",
         "metadata without `config`",
         lambda t: load_bundle(_bundle_with(t, config=None)),
         ValueError,
@@ -229,6 +236,12 @@ CASES = [
         "not a readable safetensors file",
     ),
 ]
+
+
+def _checkpoint(tmp: Path) -> Path:
+    cfg = TextClassifierConfig(vocab_size=6, embed_dim=4, hidden_size=4, attention_dim=2)
+    save_checkpoint(tmp / BEST, TextClassifier(cfg))
+    return tmp / BEST
 
 
 def _trunc(path: Path) -> Path:

@@ -58,10 +58,10 @@ def load_bundle(path: str | os.PathLike) -> tuple[TextClassifier, Vocab, list[st
             f"no sentiment model at {path}: train one with `attnzoo run sentiment` (it writes "
             f"{DEFAULT_CHECKPOINT}, the default), or pass --checkpoint with a run's model.safetensors"
         )
-    meta = read_metadata(path, {"format": str})
-    if meta["format"] != _FORMAT:
+    meta = read_metadata(path, {})
+    if meta.get("format") != _FORMAT:
         raise ValueError(
-            f"{path} is not a sentiment model bundle (metadata format {meta['format']!r}, "
+            f"{path} is not a sentiment model bundle (metadata format {meta.get('format')!r}, "
             f"expected {_FORMAT!r}); pass the run's model.safetensors, not best.safetensors"
         )
     meta = read_metadata(path, _SPEC)
