@@ -6,6 +6,7 @@ attnzoo tour [--out DIR]                       every recipe at its smoke budget,
 attnzoo data list | fetch NAME | path NAME     the dataset cache
 attnzoo translate "a sentence" [--checkpoint PATH] [--plot out.png]
 attnzoo explain "a review" [--checkpoint PATH] [--html out.html]
+attnzoo caption IMAGE --checkpoint DIR [--plot out.png]
 """
 
 from __future__ import annotations
@@ -92,6 +93,13 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_caption(args: argparse.Namespace) -> int:
+    from attnzoo.recipes.caption import caption_image
+
+    print(caption_image(args.image, args.checkpoint, plot=args.plot))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="attnzoo", description="Attention mechanisms: train, evaluate and draw them."
@@ -132,6 +140,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--checkpoint", default=None)
     s.add_argument("--html", default=None, help="also write the highlighted review as HTML here")
     s.set_defaults(func=_cmd_explain)
+
+    s = sub.add_parser("caption", help="caption an image with a trained `caption` run; show the attention")
+    s.add_argument("image")
+    s.add_argument(
+        "--checkpoint", required=True, help="a variant folder of a caption run, e.g. runs/caption/soft"
+    )
+    s.add_argument("--plot", default=None, help="save the per-word attention figure here (PNG)")
+    s.set_defaults(func=_cmd_caption)
     return p
 
 

@@ -28,7 +28,7 @@ from torch import Tensor, nn
 from attnzoo.functional import attention, get_normalizer
 from attnzoo.models._rnn import _additive_on_projected
 from attnzoo.nn import AdditiveScore
-from attnzoo.nn.decoding import beam_search, greedy_search
+from attnzoo.nn.decoding import beam_search, greedy_search, reorder_state
 
 __all__ = [
     "CaptionLoss",
@@ -50,7 +50,8 @@ class ShowAttendTellConfig:
     vocab_size: int  # V, including pad / bos / eos
     attention: str = "soft"  # "soft" (deterministic), "hard" (stochastic) or "none" (mean feature only)
     in_channels: int = 1  # image channels (1 grey, 3 colour)
-    enc_channels: tuple[int, ...] = (32, 64, 128)  # conv widths; each stage halves the grid (2x2 max pool)
+    enc_channels: tuple[int, ...] = (16, 32, 64)  # conv widths; each stage halves the grid (2x2 max pool)
+    batch_norm: bool = True  # BatchNorm after each conv stage (not in the paper's VGG; trains faster here)
     feat_dim: int = 128  # D, size of each annotation vector a_i
     emb_dim: int = 64  # m, word embedding size (also the deep output's size)
     hidden_dim: int = 256  # n, LSTM size
@@ -96,7 +97,7 @@ class CaptionOutput(NamedTuple):
 class CaptionLoss(NamedTuple):
     """The training loss and its parts."""
 
-    loss: Tensor  # scalar to minimise
+    loss: Tensor  # scalar to minimise (per caption: summed NLL + lambda * penalty + REINFORCE terms)
     nll: Tensor  # token-averaged negative log-likelihood (detached)
     penalty: Tensor  # doubly stochastic penalty, batch mean, before lambda (detached)
     reward: Tensor  # (B,) log p(y | s, a) per caption (detached): feed its mean to the moving baseline
@@ -146,21 +147,24 @@ def reinforce_surrogate(
 
 
 class _Encoder(nn.Module):
-    """conv3x3-ReLU-conv3x3-ReLU-maxpool stages, then a 1x1 conv to D: ``(B, C, H, W) -> (B, D, h, w)``."""
+    """conv3x3-ReLU-maxpool stages, then conv3x3-ReLU and a 1x1 conv to D: ``(B, C, H, W) -> (B, D, h, w)``.
+
+    One conv a stage keeps it cheap on CPU; the last 3x3 conv at the final grid widens each cell's view.
+    """
 
     def __init__(self, c: ShowAttendTellConfig):
         super().__init__()
         layers, prev = [], c.in_channels
         for ch in c.enc_channels:
+            norm = [nn.BatchNorm2d(ch)] if c.batch_norm else []
             layers += [
-                nn.Conv2d(prev, ch, 3, padding=1),
+                nn.Conv2d(prev, ch, 3, padding=1, bias=not c.batch_norm),
+                *norm,
                 nn.ReLU(),
-                nn.Conv2d(ch, ch, 3, padding=1),
-                nn.ReLU(),
+                nn.MaxPool2d(2),
             ]
-            layers.append(nn.MaxPool2d(2))
             prev = ch
-        layers.append(nn.Conv2d(prev, c.feat_dim, 1))
+        layers += [nn.Conv2d(prev, c.feat_dim, 3, padding=1), nn.ReLU(), nn.Conv2d(c.feat_dim, c.feat_dim, 1)]
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -261,14 +265,20 @@ class ShowAttendTell(nn.Module):
         *,
         region_mask: Tensor | None = None,
         generator: torch.Generator | None = None,
+        image_index: Tensor | None = None,
     ) -> CaptionOutput:
+        """Teacher-forced pass. ``image_index`` (N,) gives the image of each of N captions (several
+        captions of one image then share one encoder pass); None: caption b belongs to image b."""
+        state = self.encode(images, region_mask)
+        if image_index is not None:
+            state = reorder_state(state, image_index)
         hard = self.config.attention == "hard" and self.training
         soft_rows = None
         if hard:
-            u = torch.rand(tokens_in.shape[0], generator=generator, device=images.device)
+            u = torch.rand(tokens_in.shape[0], generator=generator).to(images.device)
             soft_rows = u < self.config.hard_soft_mix
         how = "sample" if hard else self._test_how()
-        return self._run(self.encode(images, region_mask), tokens_in, how, generator, soft_rows)
+        return self._run(state, tokens_in, how, generator, soft_rows)
 
     def _test_how(self) -> str:
         return "mode" if self.config.attention == "hard" else "soft"
@@ -286,11 +296,13 @@ class ShowAttendTell(nn.Module):
         return CaptionOutput(logits, alphas, betas, logp, ent, None if soft_rows is None else ~soft_rows)
 
     def loss(self, out: CaptionOutput, targets: Tensor, baseline: float = 0.0) -> CaptionLoss:
-        """Training loss: token NLL + lambda * doubly stochastic penalty (+ REINFORCE terms for hard).
+        """Training loss: caption NLL + lambda * doubly stochastic penalty (+ REINFORCE terms for hard).
 
-        ``targets`` (B, T) are the next tokens (pad after eos). The NLL is averaged over real tokens and
-        the penalty over images; for hard attention the reward is ``log p(y | s, a)`` per caption and the
-        baseline is the caller's moving average (see :attr:`CaptionLoss.reward`).
+        ``targets`` (B, T) are the next tokens (pad after eos). The loss sums the NLL over a caption's
+        tokens (so lambda weighs the penalty as in the paper's cost, eq. 14) and averages over captions;
+        :attr:`CaptionLoss.nll` reports the per-token mean. For hard attention the reward is
+        ``log p(y | s, a)`` per caption and the baseline is the caller's moving average (see
+        :attr:`CaptionLoss.reward`).
         """
         c = self.config
         step_mask = targets != c.pad_id  # (B, T)
@@ -298,7 +310,7 @@ class ShowAttendTell(nn.Module):
             out.logits.transpose(1, 2), targets, ignore_index=c.pad_id, reduction="none"
         )  # (B, T)
         nll = nll_tok.sum() / step_mask.sum().clamp_min(1)
-        loss = nll
+        loss = nll_tok.sum(1).mean()  # -log p(y | a) per caption, as the paper's cost (not per token)
         penalty = out.alphas.new_zeros(())
         if c.attention != "none" and c.doubly_stochastic > 0:
             penalty = doubly_stochastic_penalty(out.alphas, step_mask).mean()

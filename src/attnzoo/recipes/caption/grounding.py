@@ -88,10 +88,11 @@ def digit_word_boxes(tokens: Sequence[str], scene: Scene) -> tuple[list[int], li
     return positions, out, missing
 
 
-def summarize_grounding(g: Grounding, unmatched: int = 0) -> dict[str, float]:
-    """Means over the scored words: mass in box, argmax in box, chance; and the counts."""
+def summarize_grounding(g: Grounding, unmatched: int = 0) -> dict[str, float | int | None]:
+    """Means over the scored words: mass in box, argmax in box, chance (None when no word was scored);
+    and the counts."""
     n = len(g.mass)
-    mean = (lambda a: float(np.mean(a))) if n else (lambda a: float("nan"))
+    mean = (lambda a: float(np.mean(a))) if n else (lambda a: None)
     return {
         "mass_in_box": mean(g.mass),
         "argmax_in_box": mean(g.argmax_in),
