@@ -36,7 +36,7 @@ class CaptionConfig:
 
 
 BUDGETS = {
-    "smoke": CaptionConfig(n_train=600, n_val=100, n_test=150, epochs=2, max_digits=2, beam_size=0),
+    "smoke": CaptionConfig(n_train=3000, n_val=100, n_test=150, epochs=2, max_digits=2, beam_size=0),
     "full": CaptionConfig(),
 }
 
