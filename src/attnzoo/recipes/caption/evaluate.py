@@ -78,7 +78,8 @@ def evaluate_variant(model: ShowAttendTell, scenes: SceneSet, vocab, *, beam_siz
             idx = np.flatnonzero(keep)
             res[name] = {
                 **bleu_scores([words[i] for i in idx], [refs[i] for i in idx]),
-                **_ground(words, maps, scenes, keep),
+                # without attention the maps are all zero: there is nothing to ground
+                **({} if model.config.attention == "none" else _ground(words, maps, scenes, keep)),
                 "scenes": int(keep.sum()),
             }
     exact = [tuple(w) in sc.captions for w, sc in zip(words, scenes.scenes, strict=True)]
