@@ -243,3 +243,16 @@ def test_verify_reports_a_wrong_file_placed_by_hand(toy):
     (folder / "b.txt").unlink()
     with pytest.raises(DatasetNotFetchedError):
         verify_dataset("toy")
+
+
+def test_concurrent_refreshes_never_leave_a_half_written_marker(toy):
+    # just fetched, the records are "racy": every use re-hashes and rewrites the marker, here from 4 threads
+    from concurrent.futures import ThreadPoolExecutor
+
+    folder, _ = toy
+    fetch("toy")
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: dataset_path("toy"), range(40)))
+    assert results == [folder] * 40
+    assert sorted(p.name for p in folder.iterdir()) == [MARKER, "a.txt", "b.txt"]  # no temp file left
+    assert (folder / MARKER).stat().st_mode & 0o777 == 0o644

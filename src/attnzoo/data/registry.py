@@ -9,9 +9,11 @@ known sha256s on first use and then adopted.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -182,10 +184,18 @@ def _marker_ok(spec: DatasetSpec) -> bool:
 
 
 def _write_marker(folder: Path, info: dict) -> None:
-    """Write the completion marker atomically (temp file, then rename)."""
-    tmp = folder / (MARKER + ".tmp")
-    tmp.write_text(json.dumps(info, indent=2, sort_keys=True))
-    os.replace(tmp, folder / MARKER)
+    """Write the completion marker atomically (a temp file of its own, then rename): processes that
+    refresh it at once (data-loading workers) never leave it half written."""
+    fd, tmp = tempfile.mkstemp(prefix=MARKER + ".", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(json.dumps(info, indent=2, sort_keys=True))
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the marker from other users of a shared cache
+        os.replace(tmp, folder / MARKER)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _adopt_placed(spec: DatasetSpec) -> bool:
