@@ -217,6 +217,16 @@ def test_epoch_scheduler_and_plateau_use_eval_metric(tmp_path):
 
 
 def test_sigint_finishes_the_step_saves_and_a_second_one_aborts(tmp_path, caplog):
+    # Python's own Ctrl-C handler for the test's duration: the second SIGINT must reach the handler the
+    # trainer found, and what an earlier test in the same process left installed is not that
+    outside = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        _sigint_twice(tmp_path, caplog, before=signal.default_int_handler)
+    finally:
+        signal.signal(signal.SIGINT, outside)
+
+
+def _sigint_twice(tmp_path, caplog, before):
     calls = []
 
     def step(model, batch, signals=1):
@@ -231,7 +241,6 @@ def test_sigint_finishes_the_step_saves_and_a_second_one_aborts(tmp_path, caplog
         x, y = batch
         return torch.nn.functional.mse_loss(model(x), y), {}
 
-    before = signal.getsignal(signal.SIGINT)
     trainer, _ = _trainer(tmp_path / "once", epochs=2, step_fn=step, resume_hint="attnzoo run demo --resume")
     with caplog.at_level(logging.WARNING, logger="attnzoo.train"):
         trainer.fit()
