@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from attnzoo._registry import UnknownNameError
 from attnzoo.data import (
     ClientError,
     DataFile,
@@ -246,7 +247,13 @@ CASES = [
         "read_aclimdb expects the aclImdb layout",
     ),
     Case("read_aclimdb", "a *.txt that is a folder", _imdb_dir_entry, ValueError, "not a regular file"),
-    Case("dataset_path", "unknown name", lambda t: dataset_path("nope"), KeyError, "unknown dataset 'nope'"),
+    Case(
+        "dataset_path",
+        "unknown name",
+        lambda t: dataset_path("nope"),
+        UnknownNameError,
+        "unknown dataset 'nope'",
+    ),
     Case(
         "dataset_path",
         "not fetched",
