@@ -61,6 +61,20 @@ def check_qkv(query: Tensor, key: Tensor, value: Tensor) -> torch.Size:
     Batch dimensions of the three must broadcast; key and value must agree exactly on ``S`` and on their
     batch dimensions (no silent broadcasting of mismatched key/value lengths).
     """
+    # the common case in one expression (a decoder step spends more time in checks than in the kernel);
+    # anything else takes the checks below, which say what is wrong
+    if (
+        isinstance(query, Tensor)
+        and isinstance(key, Tensor)
+        and isinstance(value, Tensor)
+        and query.dtype is key.dtype is value.dtype
+        and query.dtype.is_floating_point
+        and query.ndim >= 2
+        and key.ndim >= 2
+    ):
+        qs, ks, vs = query.shape, key.shape, value.shape
+        if ks[:-1] == vs[:-1] and qs[:-2] == ks[:-2]:
+            return qs[:-2]
     for name, t in (("query", query), ("key", key), ("value", value)):
         check_tensor(name, t, min_ndim=2)
         check_floating(name, t)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import math
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -21,8 +20,15 @@ from attnzoo.functional._gaussian import gaussian_augmented
 from attnzoo.functional._masked import sdpa
 from attnzoo.functional._unit import unit_rows
 from attnzoo.functional.masks import validate_mask
-from attnzoo.functional.normalize import SampledWeights, get_normalizer, masked_softmax_, softmax
+from attnzoo.functional.normalize import (
+    NORMALIZERS,
+    SampledWeights,
+    get_normalizer,
+    masked_softmax_,
+    softmax,
+)
 from attnzoo.functional.scores import (
+    SCORES,
     ScoreFn,
     additive_score,
     cosine_score,
@@ -203,12 +209,17 @@ def attention(
     L, S = query.shape[-2], key.shape[-2]
     if mask is not None:
         validate_mask(mask, (*batch, L, S))
-        if mask.is_floating_point():
+        if mask.dtype is not torch.bool and mask.dtype is not query.dtype:
             mask = mask.to(query.dtype)
     if not 0.0 <= dropout_p < 1.0:
         raise ValueError(f"dropout_p must be in [0, 1), got {dropout_p!r}")
-    score_fn, norm_fn = get_score(score), get_normalizer(normalize)
-    score_kw, norm_kw = _split_kwargs(kwargs, score_fn, norm_fn, score_kwargs, normalize_kwargs)
+    # names resolve through the registries' dicts directly (a miss takes get_* for its error message)
+    score_fn = (SCORES.get(score) if type(score) is str else None) or get_score(score)
+    norm_fn = (NORMALIZERS.get(normalize) if type(normalize) is str else None) or get_normalizer(normalize)
+    if kwargs or score_kwargs or normalize_kwargs:
+        score_kw, norm_kw = _split_kwargs(kwargs, score_fn, norm_fn, score_kwargs, normalize_kwargs)
+    else:
+        score_kw = norm_kw = _EMPTY
 
     if S == 0:  # nothing to attend to: zero output, empty weights
         out = query.new_zeros(*batch, L, value.shape[-1]) + 0 * query.sum() + 0 * value.sum()
@@ -242,7 +253,7 @@ def _fast_dot(q, k, v, mask, dropout_p):
 
 def _fast_scaled_dot(q, k, v, mask, dropout_p, scale=None):
     check_same_last_dim(q, k, "scaled_dot")
-    return sdpa(q, k, v, mask, dropout_p, 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale)
+    return sdpa(q, k, v, mask, dropout_p, scale)  # SDPA's default scale is 1/sqrt(E)
 
 
 def _fast_cosine(q, k, v, mask, dropout_p, temperature=1.0, eps=1e-8):
@@ -274,6 +285,8 @@ def _fast_gaussian(q, k, v, mask, dropout_p, bandwidth=1.0):
         bias = bias.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else bias + mask
     return sdpa(q, k, v, bias, dropout_p, inv)
 
+
+_EMPTY: dict = {}  # shared, never written: the keyword dicts of a call without keywords
 
 # scores computed here into a fresh tensor (the in-place softmax above may overwrite them)
 _BUILTIN_SCORES = frozenset(

@@ -88,6 +88,14 @@ def combine_masks(*masks: Tensor | None) -> Tensor | None:
 
 def validate_mask(mask: Tensor, scores_shape: torch.Size | tuple[int, ...]) -> None:
     """Check that ``mask`` is bool or floating and broadcasts to ``scores_shape`` without enlarging it."""
+    if isinstance(mask, Tensor) and (mask.dtype is torch.bool or mask.dtype.is_floating_point):
+        # the common case by hand, in one pass (no Size objects built)
+        shape = mask.shape
+        n = len(shape)
+        if n <= len(scores_shape) and all(
+            d == 1 or d == t for d, t in zip(shape, scores_shape[-n:] if n else (), strict=True)
+        ):
+            return
     check_tensor("mask", mask)
     if mask.dtype != torch.bool and not mask.is_floating_point():
         raise TypeError(
