@@ -1,6 +1,6 @@
 """Run every benchmark and write docs/benchmarks.md (machine, versions, command, tables).
 
-    python benchmarks/run_all.py [--quick] [--only core mha vision bahdanau]
+    python benchmarks/run_all.py [--quick] [--only core small mha vision bahdanau]
 
 Each benchmark module exposes ``main(quick: bool) -> str`` returning a markdown section; the anchors run in
 the same process, interleaved with attnzoo, and ratios are medians (see harness.py).
@@ -18,7 +18,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from harness import ROOT, machine_line
 
-SUITES = {"core": "bench_core", "mha": "bench_mha", "vision": "bench_vision", "bahdanau": "bench_bahdanau"}
+SUITES = {
+    "core": "bench_core",
+    "small": "bench_small",
+    "mha": "bench_mha",
+    "vision": "bench_vision",
+    "bahdanau": "bench_bahdanau",
+}
 
 
 def main() -> None:
