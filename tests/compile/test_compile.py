@@ -78,6 +78,22 @@ def test_attention_deterministic_normalisers(normalize, kw):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("normalize", ["gumbel", "sample"])
+def test_attention_random_normalisers(normalize):
+    # random draws differ from eager's: check what holds for any draw (rows of allowed keys sum to one)
+    q, k, v, mask = _qkvm()
+    fn = torch.compile(
+        lambda q, k, v, m: AF.attention(q, k, v, mask=m, normalize=normalize, return_weights=True).weights,
+        fullgraph=True,
+        backend="eager",
+    )
+    w = fn(q, k, v, mask)
+    assert torch.isfinite(w).all() and (w[~mask.expand_as(w)] == 0).all()
+    sums = w.sum(-1)
+    torch.testing.assert_close(sums, mask.expand_as(w).any(-1).to(w.dtype))
+
+
+@pytest.mark.slow
 def test_additive_score():
     g = torch.Generator().manual_seed(0)
     q, k, v = torch.randn(2, 4, 8, generator=g), torch.randn(2, 5, 6, generator=g), torch.randn(2, 5, 3)
