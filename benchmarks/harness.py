@@ -40,6 +40,19 @@ def timeit_pair(
     return {"ours_s": a, "anchor_s": b, "ratio": a / b}
 
 
+def noise(aa_ratio: float) -> float:
+    """The noise of a run, from an A/A ratio (the anchor timed against itself): its distance from 1."""
+    return abs(aa_ratio - 1.0)
+
+
+def verdict(value: float, target: float, noise_level: float, *, at_least: bool = False) -> str:
+    """``met`` only if the value beats the target by more than the run's noise (``value <= target`` by
+    default, ``value >= target`` with ``at_least``), else ``not met``: a margin inside the noise proves
+    nothing."""
+    margin = value - target if at_least else target - value
+    return "met" if margin > noise_level else "not met"
+
+
 def fwd(fn: Callable[[], torch.Tensor]) -> Callable[[], None]:
     def run() -> None:
         with torch.no_grad():

@@ -1,6 +1,6 @@
 """Run every benchmark and write docs/benchmarks.md (machine, versions, command, tables).
 
-    python benchmarks/run_all.py [--quick] [--only core mha vision bahdanau]
+    python benchmarks/run_all.py [--quick] [--only core small mha vision bahdanau compile]
 
 Each benchmark module exposes ``main(quick: bool) -> str`` returning a markdown section; the anchors run in
 the same process, interleaved with attnzoo, and ratios are medians (see harness.py).
@@ -18,13 +18,21 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from harness import ROOT, machine_line
 
-SUITES = {"core": "bench_core", "mha": "bench_mha", "vision": "bench_vision", "bahdanau": "bench_bahdanau"}
+SUITES = {
+    "core": "bench_core",
+    "small": "bench_small",
+    "mha": "bench_mha",
+    "vision": "bench_vision",
+    "bahdanau": "bench_bahdanau",
+    "compile": "bench_compile",  # opt-in (--only compile): inductor compiles take minutes
+}
+DEFAULT = [name for name in SUITES if name != "compile"]
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats (a smoke check)")
-    p.add_argument("--only", nargs="*", choices=list(SUITES), default=list(SUITES))
+    p.add_argument("--only", nargs="*", choices=list(SUITES), default=DEFAULT)
     p.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     args = p.parse_args()
@@ -34,7 +42,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     command = "python benchmarks/run_all.py" + (" --quick" if args.quick else "")
     command += f" --threads {args.threads}" if args.threads else ""
-    if args.only != list(SUITES):
+    if args.only != DEFAULT:
         command += " --only " + " ".join(args.only)
     sections = []
     for name in args.only:

@@ -7,6 +7,7 @@ attnzoo data list | fetch NAME | path NAME     the dataset cache
 attnzoo translate "a sentence" [--checkpoint PATH] [--plot out.png]
 attnzoo explain "a review" [--checkpoint PATH] [--html out.html]
 attnzoo read IMAGE --checkpoint DIR [--plot strip.png]
+attnzoo caption IMAGE --checkpoint DIR [--plot out.png]
 
 Exit status: 0 done; 1 the tour ran but a recipe failed; 2 a user error (a bad argument, file or
 override: one line on stderr naming it; ``--debug`` adds the traceback); 130 stopped by SIGINT (Ctrl-C)
@@ -127,6 +128,17 @@ def _cmd_read(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_caption(args: argparse.Namespace) -> int:
+    from attnzoo.recipes._common import check_output_file
+    from attnzoo.recipes.caption import caption_image
+
+    if args.plot is not None:
+        check_output_file(args.plot, "--plot")
+
+    print(caption_image(args.image, args.checkpoint, plot=args.plot))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="attnzoo", description="Attention mechanisms: train, evaluate and draw them."
@@ -178,6 +190,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--checkpoint", required=True, help="an `attnzoo run ocr` folder or one reader's folder")
     s.add_argument("--plot", default=None, help="save the attention strip here (PNG)")
     s.set_defaults(func=_cmd_read)
+
+    s = sub.add_parser("caption", help="caption an image with a trained `caption` run; show the attention")
+    s.add_argument("image")
+    s.add_argument(
+        "--checkpoint", required=True, help="a variant folder of a caption run, e.g. runs/caption/soft"
+    )
+    s.add_argument("--plot", default=None, help="save the per-word attention figure here (PNG)")
+    s.set_defaults(func=_cmd_caption)
     return p
 
 

@@ -119,13 +119,78 @@ def test_member_through_a_symlinked_folder_refused(tmp_path):
     assert list(outside.iterdir()) == []
 
 
-def test_chained_links_that_escape_refused(tmp_path):
+CHAINS = [
     # "y" -> "." and "x" -> "y/y/.." look inside textually, but x really resolves to the parent of out/
-    arc = _tar(tmp_path / "x.tar", [("y", tarfile.SYMTYPE, "."), ("x", tarfile.SYMTYPE, "y/y/..")], "w")
+    ("two", [("y", tarfile.SYMTYPE, "."), ("x", tarfile.SYMTYPE, "y/y/..")], "resolves outside"),
+    (
+        "three",
+        [
+            ("ok.txt", b"fine"),
+            ("a", tarfile.SYMTYPE, "."),
+            ("b", tarfile.SYMTYPE, "a/a"),
+            ("c", tarfile.SYMTYPE, "b/.."),
+        ],
+        "resolves outside",
+    ),
+    ("via folder", [("d/up", tarfile.SYMTYPE, ".."), ("d/x", tarfile.SYMTYPE, "up/..")], "resolves outside"),
+    (
+        "loop",
+        [("ok.txt", b"fine"), ("p", tarfile.SYMTYPE, "q"), ("q", tarfile.SYMTYPE, "p/x")],
+        "loop of links",
+    ),
+]
+
+
+@pytest.mark.parametrize(("label", "members", "message"), CHAINS, ids=[c[0] for c in CHAINS])
+def test_chained_links_that_escape_refused_before_writing(tmp_path, label, members, message):
+    arc = _tar(tmp_path / "x.tar", members, "w")
+    dest = tmp_path / "out"
+    with pytest.raises(UnsafeArchiveError, match=message):
+        extract_members(arc, dest)
+    assert [p.name for p in dest.iterdir()] == []  # no link (nor the safe file) was written first
+
+
+def test_chained_zip_links_refused_before_writing(tmp_path):
+    arc = _zip(tmp_path / "x.zip", [("y", b".", "symlink"), ("x", b"y/y/..", "symlink")])
     dest = tmp_path / "out"
     with pytest.raises(UnsafeArchiveError, match="resolves outside"):
         extract_members(arc, dest)
-    assert not os.path.lexists(dest / "x")
+    assert [p.name for p in dest.iterdir()] == []
+
+
+def test_chain_of_links_inside_is_kept(tmp_path):
+    members = [("d/real.txt", b"data"), ("d/a", tarfile.SYMTYPE, "real.txt"), ("b", tarfile.SYMTYPE, "d/a")]
+    extract_members(_tar(tmp_path / "x.tar", members, "w"), tmp_path / "out")
+    assert (tmp_path / "out/b").read_bytes() == b"data"
+
+
+@pytest.mark.parametrize(
+    ("members", "target"),
+    [
+        (
+            [("real.txt", b"data"), ("sym", tarfile.SYMTYPE, "real.txt"), ("hard", tarfile.LNKTYPE, "sym")],
+            "sym",
+        ),
+        ([("hard", tarfile.LNKTYPE, "later.txt"), ("later.txt", b"data")], "later.txt"),
+        ([("d", tarfile.DIRTYPE, ""), ("hard", tarfile.LNKTYPE, "d")], "d"),
+        ([("hard", tarfile.LNKTYPE, "ghost")], "ghost"),
+    ],
+    ids=["to-symlink", "to-later-file", "to-folder", "to-missing"],
+)
+def test_hardlink_to_a_non_file_is_the_modules_error(tmp_path, members, target):
+    arc = _tar(tmp_path / "x.tar", members, "w")
+    dest = tmp_path / "out"
+    with pytest.raises(
+        UnsafeArchiveError, match=rf"hardlink 'hard' points to '{target}', which is not a regular"
+    ):
+        extract_members(arc, dest)  # was tarfile's KeyError
+    assert list(dest.iterdir()) == []
+
+
+def test_hardlink_to_a_file_and_to_a_hardlink_extract(tmp_path):
+    members = [("real.txt", b"data"), ("h1", tarfile.LNKTYPE, "real.txt"), ("h2", tarfile.LNKTYPE, "h1")]
+    extract_members(_tar(tmp_path / "x.tar", members, "w"), tmp_path / "out")
+    assert (tmp_path / "out/h1").read_bytes() == (tmp_path / "out/h2").read_bytes() == b"data"
 
 
 def test_not_an_archive(tmp_path):

@@ -62,7 +62,7 @@ def resume_job(out_dir, log_path=None, resume=False, kill_at=None, term_at=None)
         if calls[0] == kill_at:
             os.kill(os.getpid(), signal.SIGKILL)
         if calls[0] == term_at:
-            os.kill(os.getpid(), signal.SIGTERM)
+            signal.raise_signal(signal.SIGTERM)  # to this thread, handled before it returns
         xb, yb = batch
         xb = xb + 0.1 * torch.randn_like(xb) * (1 + random.random()) + float(np.random.rand())
         logits = model(xb)

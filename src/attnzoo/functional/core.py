@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import math
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -16,13 +15,26 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from attnzoo.functional._checks import check_positive, check_qkv, check_same_last_dim
+from attnzoo.functional._checks import (
+    check_general_weight,
+    check_positive,
+    check_qkv,
+    check_same_last_dim,
+    check_tensor,
+)
 from attnzoo.functional._gaussian import gaussian_augmented
 from attnzoo.functional._masked import sdpa
 from attnzoo.functional._unit import unit_rows
 from attnzoo.functional.masks import validate_mask
-from attnzoo.functional.normalize import SampledWeights, get_normalizer, masked_softmax_, softmax
+from attnzoo.functional.normalize import (
+    NORMALIZERS,
+    SampledWeights,
+    get_normalizer,
+    masked_softmax_,
+    softmax,
+)
 from attnzoo.functional.scores import (
+    SCORES,
     ScoreFn,
     additive_score,
     cosine_score,
@@ -146,6 +158,10 @@ def attention_weights(
     Keywords as in :func:`attention`. Returns what the normaliser returns (``SampledWeights`` for
     ``normalize="sample"``).
     """
+    for name, t in (("query", query), ("key", key)):
+        check_tensor(name, t, min_ndim=2)
+        if t.shape[-1] == 0:
+            raise ValueError(f"{name} must have a non-empty feature dimension E, got shape {tuple(t.shape)}")
     score_fn, norm_fn = get_score(score), get_normalizer(normalize)
     score_kw, norm_kw = _split_kwargs(kwargs, score_fn, norm_fn, score_kwargs, normalize_kwargs)
     scores = score_fn(query, key, **score_kw)
@@ -203,12 +219,17 @@ def attention(
     L, S = query.shape[-2], key.shape[-2]
     if mask is not None:
         validate_mask(mask, (*batch, L, S))
-        if mask.is_floating_point():
+        if mask.dtype is not torch.bool and mask.dtype is not query.dtype:
             mask = mask.to(query.dtype)
     if not 0.0 <= dropout_p < 1.0:
         raise ValueError(f"dropout_p must be in [0, 1), got {dropout_p!r}")
-    score_fn, norm_fn = get_score(score), get_normalizer(normalize)
-    score_kw, norm_kw = _split_kwargs(kwargs, score_fn, norm_fn, score_kwargs, normalize_kwargs)
+    # names resolve through the registries' dicts directly (a miss takes get_* for its error message)
+    score_fn = (SCORES.get(score) if type(score) is str else None) or get_score(score)
+    norm_fn = (NORMALIZERS.get(normalize) if type(normalize) is str else None) or get_normalizer(normalize)
+    if kwargs or score_kwargs or normalize_kwargs:
+        score_kw, norm_kw = _split_kwargs(kwargs, score_fn, norm_fn, score_kwargs, normalize_kwargs)
+    else:
+        score_kw = norm_kw = _EMPTY
 
     if S == 0:  # nothing to attend to: zero output, empty weights
         out = query.new_zeros(*batch, L, value.shape[-1]) + 0 * query.sum() + 0 * value.sum()
@@ -219,15 +240,21 @@ def attention(
         if out is not None:
             return AttentionOutput(out, None)
 
-    scores = score_fn(query, key, **score_kw)
+    if score_fn is gaussian_score and query.dtype in _HALF:
+        # fp16's squared norms overflow (inf - inf = NaN): distances and softmax in fp32, as SDPA does
+        scores = score_fn(query.float(), key.float(), **score_kw)
+    else:
+        scores = score_fn(query, key, **score_kw)
     no_graph = not (torch.is_grad_enabled() and scores.requires_grad)
     if norm_fn is softmax and not norm_kw and score_fn in _BUILTIN_SCORES and no_graph:
         weights = masked_softmax_(scores, mask)  # our own fresh scores, no graph: normalise in place
         if weights is not None:
+            weights = weights.to(value.dtype)
             pooled = F.dropout(weights, dropout_p) if dropout_p > 0 else weights
             return AttentionOutput(pooled @ value, weights if return_weights else None)
     res = norm_fn(scores, mask, **norm_kw)
     weights, log_prob = (res.weights, res.log_prob) if isinstance(res, SampledWeights) else (res, None)
+    weights = weights.to(value.dtype)  # a no-op but after the fp32 gaussian scores above
     pooled = F.dropout(weights, dropout_p) if dropout_p > 0 else weights
     return AttentionOutput(pooled @ value, weights if return_weights else None, log_prob)
 
@@ -242,7 +269,7 @@ def _fast_dot(q, k, v, mask, dropout_p):
 
 def _fast_scaled_dot(q, k, v, mask, dropout_p, scale=None):
     check_same_last_dim(q, k, "scaled_dot")
-    return sdpa(q, k, v, mask, dropout_p, 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale)
+    return sdpa(q, k, v, mask, dropout_p, scale)  # SDPA's default scale is 1/sqrt(E)
 
 
 def _fast_cosine(q, k, v, mask, dropout_p, temperature=1.0, eps=1e-8):
@@ -251,8 +278,8 @@ def _fast_cosine(q, k, v, mask, dropout_p, temperature=1.0, eps=1e-8):
     return sdpa(unit_rows(q, eps), unit_rows(k, eps), v, mask, dropout_p, 1.0 / temperature)
 
 
-def _fast_general(q, k, v, mask, dropout_p, *, weight):
-    general_score(q[..., :0, :], k[..., :0, :], weight=weight)  # validates the weight's shape
+def _fast_general(q, k, v, mask, dropout_p, *, weight=None):
+    check_general_weight(q, k, weight)
     return sdpa(q @ weight, k, v, mask, dropout_p, 1.0)
 
 
@@ -267,13 +294,21 @@ def _fast_gaussian(q, k, v, mask, dropout_p, bandwidth=1.0):
     check_positive("bandwidth", bandwidth)
     inv = 1.0 / (bandwidth * bandwidth)
     if k.requires_grad and torch.is_grad_enabled():  # a constant bias would not carry dk: fold it in
+        if q.dtype in _HALF:  # the folded -|k|^2/2 overflows fp16: run this path in fp32
+            m = mask if mask is None or mask.dtype == torch.bool else mask.float()
+            return _fast_gaussian(q.float(), k.float(), v.float(), m, dropout_p, bandwidth).to(q.dtype)
         qa, ka, va = gaussian_augmented(q, k, v)
         return sdpa(qa, ka, va, mask, dropout_p, inv)[..., : v.shape[-1]]
-    bias = (k * k).sum(-1).unsqueeze(-2) * (-0.5 * inv)  # (..., 1, S)
+    # the key norms in fp32 (fp16's overflow), the bias back in the inputs' dtype for SDPA
+    kf = k.float() if k.dtype in _HALF else k
+    bias = ((kf * kf).sum(-1).unsqueeze(-2) * (-0.5 * inv)).to(q.dtype)  # (..., 1, S)
     if mask is not None:
         bias = bias.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else bias + mask
     return sdpa(q, k, v, bias, dropout_p, inv)
 
+
+_HALF = (torch.float16, torch.bfloat16)
+_EMPTY: dict = {}  # shared, never written: the keyword dicts of a call without keywords
 
 # scores computed here into a fresh tensor (the in-place softmax above may overwrite them)
 _BUILTIN_SCORES = frozenset(

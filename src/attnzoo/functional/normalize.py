@@ -102,6 +102,8 @@ def softmax(scores: Tensor, mask: Tensor | None = None) -> Tensor:
 
 
 def _one_hot_argmax(scores: Tensor, allowed: Tensor | None) -> Tensor:
+    if scores.shape[-1] == 0:  # no key: argmax over an empty dim would raise
+        return torch.zeros_like(scores)
     idx = scores.argmax(dim=-1, keepdim=True)
     hard_w = torch.zeros_like(scores).scatter_(-1, idx, 1.0)
     return hard_w * _row_ok(scores, allowed)
@@ -121,7 +123,9 @@ def hard(scores: Tensor, mask: Tensor | None = None) -> Tensor:
 def topk(scores: Tensor, mask: Tensor | None = None, *, top_k: int = 1) -> Tensor:
     """Keep the ``top_k`` largest allowed scores of each query, softmax over them (so they sum to 1), and
     give every other key exactly 0. With fewer than ``top_k`` allowed keys, all allowed keys are kept."""
-    if not isinstance(top_k, int) or top_k < 1:
+    if isinstance(top_k, bool) or not isinstance(top_k, int):
+        raise TypeError(f"top_k must be a positive int, got {top_k!r} ({type(top_k).__name__})")
+    if top_k < 1:
         raise ValueError(f"top_k must be a positive int, got {top_k!r}")
     masked, allowed = _apply_mask(scores, mask)
     k = min(top_k, scores.shape[-1])
@@ -142,6 +146,8 @@ def threshold(scores: Tensor, mask: Tensor | None = None, *, tau: float = 0.1) -
     if not 0.0 <= tau <= 1.0:
         raise ValueError(f"tau must be in [0, 1], got {tau!r}")
     soft = masked_softmax(scores, mask)
+    if scores.shape[-1] == 0:  # no key: nothing to keep (amax over an empty dim would raise)
+        return soft
     keep = (soft >= tau) | (soft == soft.amax(-1, keepdim=True))
     kept = soft * keep
     total = kept.sum(-1, keepdim=True)

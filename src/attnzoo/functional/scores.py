@@ -15,7 +15,13 @@ from torch import Tensor
 
 from attnzoo._registry import Registry
 from attnzoo.functional._additive import additive_scores_projected
-from attnzoo.functional._checks import check_positive, check_same_last_dim, check_tensor, shape_str
+from attnzoo.functional._checks import (
+    check_general_weight,
+    check_positive,
+    check_same_last_dim,
+    check_tensor,
+    shape_str,
+)
 
 __all__ = [
     "SCORES",
@@ -81,17 +87,13 @@ def cosine_score(query: Tensor, key: Tensor, *, temperature: float = 1.0, eps: f
 
 
 @register_score("general")
-def general_score(query: Tensor, key: Tensor, *, weight: Tensor) -> Tensor:
+def general_score(query: Tensor, key: Tensor, *, weight: Tensor | None = None) -> Tensor:
     """Luong's "general" (bilinear) score ``s_ij = q_i^T W k_j``.
 
-    Shape: query ``(..., L, E_q)``, key ``(..., S, E_k)``, ``weight (E_q, E_k)`` -> ``(..., L, S)``.
+    Shape: query ``(..., L, E_q)``, key ``(..., S, E_k)``, ``weight (E_q, E_k)`` (required, of the inputs'
+    dtype) -> ``(..., L, S)``.
     """
-    check_tensor("weight", weight, min_ndim=2)
-    if weight.shape != (query.shape[-1], key.shape[-1]):
-        raise ValueError(
-            f"weight must have shape (E_q, E_k) = ({query.shape[-1]}, {key.shape[-1]}), "
-            f"got {shape_str(weight.shape)}"
-        )
+    check_general_weight(query, key, weight)
     return (query @ weight) @ key.transpose(-2, -1)
 
 
@@ -133,7 +135,11 @@ def gaussian_score(query: Tensor, key: Tensor, *, bandwidth: float | Tensor = 1.
     """
     check_same_last_dim(query, key, "gaussian")
     check_positive("bandwidth", bandwidth)
+    dtype = query.dtype
+    if dtype in (torch.float16, torch.bfloat16):  # squared norms overflow fp16: work in fp32
+        query, key = query.float(), key.float()
     # ||q - k||^2 = |q|^2 - 2 q.k + |k|^2, without the (..., L, S, E) difference tensor.
     sq = (query * query).sum(-1, keepdim=True) - 2 * (query @ key.transpose(-2, -1))
     sq = (sq + (key * key).sum(-1).unsqueeze(-2)).clamp_min(0)  # (..., L, S)
-    return -sq / (2 * torch.as_tensor(bandwidth, dtype=query.dtype, device=query.device) ** 2)
+    b2 = torch.as_tensor(bandwidth, dtype=query.dtype, device=query.device) ** 2
+    return (-sq / (2 * b2)).to(dtype)

@@ -21,7 +21,14 @@ from torch import Tensor, nn
 
 from attnzoo.functional import attention
 from attnzoo.models._rnn import _additive_on_projected, _check_sizes, _MaxoutReadout, _RNNEncoder
-from attnzoo.models.encdec import EncoderDecoder, State, StepOutput, source_mask
+from attnzoo.models.encdec import (
+    EncoderDecoder,
+    Seq2SeqOutput,
+    State,
+    StepOutput,
+    _check_inputs,
+    source_mask,
+)
 from attnzoo.nn import AdditiveScore
 
 __all__ = ["Bahdanau", "BahdanauConfig"]
@@ -74,19 +81,57 @@ class Bahdanau(EncoderDecoder):
             "s": torch.tanh(self.init_state(h_n[1])),  # s_0 = tanh(W_s bwd_h_1), (B, n)
         }
 
+    def _attend(self, s: Tensor, keys: Tensor, memory: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+        """``alpha_i = softmax_j(v_a^T tanh(W_a s_{i-1} + U_a h_j))``, ``c_i = sum_j alpha_ij h_j``.
+
+        Shape: s (N, n), keys (N, S, n'), memory (N, S, 2n), mask (N, 1, S) -> c (N, 2n), alpha (N, S).
+        """
+        ctx, weights = attention(
+            s.unsqueeze(1),  # (N, 1, n)
+            keys,
+            memory,
+            score=_additive_on_projected,
+            score_kwargs={"score_module": self.score},
+            mask=mask,
+            return_weights=True,
+        )
+        return ctx.squeeze(1), weights.squeeze(1)
+
     def step(self, tokens: Tensor, state: State) -> StepOutput:
         s = state["s"]  # s_{i-1}, (N, n)
         e = self.drop(self.embed(tokens))  # E y_{i-1}, (N, m)
-        ctx, weights = attention(
-            s.unsqueeze(1),  # (N, 1, n)
-            state["keys"],  # (N, S, n')
-            state["memory"],  # (N, S, 2n)
-            score=_additive_on_projected,
-            score_module=self.score,
-            mask=state["mask"].unsqueeze(1),  # (N, 1, S)
-            return_weights=True,
-        )
-        ctx = ctx.squeeze(1)  # c_i, (N, 2n)
+        ctx, weights = self._attend(s, state["keys"], state["memory"], state["mask"].unsqueeze(1))  # c_i
         logits = self.readout(s, e, ctx)  # from s_{i-1}, y_{i-1}, c_i (appendix A.2.2)
         s_new = self.cell(torch.cat([e, ctx], -1), s)  # s_i
-        return StepOutput(logits, {**state, "s": s_new}, weights.squeeze(1))
+        return StepOutput(logits, {**state, "s": s_new}, weights)
+
+    def forward(
+        self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor, *, return_attention: bool = False
+    ) -> Seq2SeqOutput:
+        """Teacher-forced logits for ``tgt_in (B, T)``: the function of :meth:`step` applied T times.
+
+        Only the recurrence (the alignment and the GRU, which need ``s_{i-1}``) runs step by step. The
+        embeddings of all T inputs are looked up at once, and the deep output with its vocabulary
+        projection (the largest matmul of a step) runs once over the (B, T) states and contexts after the
+        loop: the same numbers as stepping (in train mode dropout draws its masks in another order).
+
+        Returns:
+            :class:`Seq2SeqOutput` with ``logits (B, T, V)`` and ``attention (B, T, S)`` if asked.
+        """
+        _check_inputs(src, src_lengths)
+        state = self.encode(src, src_lengths)
+        s, keys, memory = state["s"], state["keys"], state["memory"]
+        mask = state["mask"].unsqueeze(1)  # (B, 1, S)
+        emb = self.drop(self.embed(tgt_in))  # E y_{i-1} for every step, (B, T, m)
+        states, contexts, attn = [], [], []
+        for t in range(tgt_in.shape[1]):
+            ctx, weights = self._attend(s, keys, memory, mask)
+            states.append(s)
+            contexts.append(ctx)
+            if return_attention:
+                attn.append(weights)
+            s = self.cell(torch.cat([emb[:, t], ctx], -1), s)
+        if not states:  # T = 0: no step, as the base class
+            return super().forward(src, src_lengths, tgt_in, return_attention=return_attention)
+        logits = self.readout(torch.stack(states, 1), emb, torch.stack(contexts, 1))  # (B, T, V)
+        return Seq2SeqOutput(logits, torch.stack(attn, 1) if return_attention else None)

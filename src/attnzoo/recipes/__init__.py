@@ -38,6 +38,7 @@ BUDGETS = ("smoke", "full")
 # Modules that register recipes when imported; listed here so the registry is complete without the CLI
 # importing every recipe's dependencies up front.
 _RECIPE_MODULES = [
+    "attnzoo.recipes.caption",
     "attnzoo.recipes.draw",
     "attnzoo.recipes.nw_regression",
     "attnzoo.recipes.ocr",

@@ -1,0 +1,56 @@
+"""The caption recipe's configuration, budgets and prose."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["BUDGETS", "PROSE", "VARIANTS", "CaptionConfig"]
+
+VARIANTS = ("soft", "hard", "none")
+
+
+@dataclass(frozen=True)
+class CaptionConfig:
+    n_train: int = 20000  # training scenes, built from MNIST train digits 0-49999
+    n_val: int = 500  # validation scenes (best checkpoint), from MNIST train digits 50000-59999
+    n_test: int = 1000  # test scenes, built from MNIST's test digits
+    canvas: int = 64  # scene side in pixels (the encoder's grid is canvas / 8)
+    max_digits: int = 4  # 1..max_digits digits a scene, uniformly
+    variants: tuple[str, ...] = VARIANTS  # attention variants trained, same budget and seed
+    epochs: int = 10  # passes over the training scenes (every caption of a scene each pass)
+    batch_images: int = 16  # scenes a batch; all their captions go in (one encoder pass per scene)
+    lr: float = 2e-3  # Adam learning rate (the paper: RMSProp / Adam)
+    grad_clip: float = 5.0  # global gradient-norm clip
+    enc_channels: tuple[int, ...] = (16, 32, 64)  # CNN widths, one conv + 2x2 pool a stage
+    feat_dim: int = 128  # D, annotation vector size
+    emb_dim: int = 64  # word embedding / deep-output size
+    hidden_dim: int = 256  # LSTM size
+    att_dim: int = 128  # f_att hidden size
+    doubly_stochastic: float = 1.0  # lambda of the doubly stochastic penalty
+    entropy_weight: float = 0.01  # lambda_e, hard attention's entropy bonus
+    hard_soft_mix: float = 0.5  # hard: probability per image of the expected context (the paper 0.5)
+    beam_size: int = 3  # beam width at test time (0 = greedy)
+    max_len: int = 32  # most tokens generated (the longest caption has 27 with eos)
+    figure_images: int = 3  # test scenes drawn with per-word attention
+    data_root: str | None = None  # folder with MNIST IDX files; None: the attnzoo cache ("mnist")
+
+
+BUDGETS = {
+    "smoke": CaptionConfig(n_train=3000, n_val=100, n_test=150, epochs=2, max_digits=2, beam_size=0),
+    "full": CaptionConfig(),
+}
+
+PROSE = (
+    "Show, Attend and Tell (Xu et al. 2015, arXiv 1502.03044) on mnist-scenes: canvases with 1-4 real "
+    "MNIST digits, small or large, at random non-overlapping places, captioned by a small grammar that "
+    "names each digit, its size and where it is relative to the next one ('a small 3 to the left of a "
+    "large 7'); each scene has up to four captions (one a reading order). Three decoders are trained "
+    "with the same CNN encoder, budget and seed: soft attention, hard attention (one region sampled per "
+    "word, REINFORCE with a moving-average baseline and an entropy bonus; with probability 0.5 per image "
+    "the expected context is used instead, as in the paper) and no attention (the mean feature only). "
+    "BLEU is sacrebleu's corpus BLEU on the test split (tokenize='none', BLEU-n = the geometric mean of "
+    "the 1..n-gram precisions with the brevity penalty), against all of a scene's captions (a variable "
+    "number of references, sacrebleu's None padding). Grounding scores the attention that wrote each "
+    "generated digit word against that digit's box: the mass inside it, how often the most-attended "
+    "cell's centre is inside it, and the chance level (the box's share of the image)."
+)
