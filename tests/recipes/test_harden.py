@@ -11,6 +11,7 @@ import pytest
 
 from attnzoo import cli
 from attnzoo.recipes._common import check_fields, format_mean_std, mean_std
+from attnzoo.recipes.caption.config import CaptionConfig
 from attnzoo.recipes.draw.config import DrawRecipeConfig
 from attnzoo.recipes.nw_regression import NWConfig
 from attnzoo.recipes.nw_regression import run as nw_run
@@ -29,6 +30,7 @@ CONFIGS = [
     DrawRecipeConfig,
     OCRConfig,
     RAMRecipeConfig,
+    CaptionConfig,
 ]
 NW_FAST = {"seeds": 1, "epochs": 1, "sweep_points": 2}
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from attnzoo.recipes._common import check_fields
+
 __all__ = ["BUDGETS", "PROSE", "VARIANTS", "CaptionConfig"]
 
 VARIANTS = ("soft", "hard", "none")
@@ -33,6 +35,32 @@ class CaptionConfig:
     max_len: int = 32  # most tokens generated (the longest caption has 27 with eos)
     figure_images: int = 3  # test scenes drawn with per-word attention
     data_root: str | None = None  # folder with MNIST IDX files; None: the attnzoo cache ("mnist")
+
+    def __post_init__(self) -> None:
+        check_fields(
+            self,
+            positive=(
+                "n_train",
+                "n_val",
+                "n_test",
+                "canvas",
+                "max_digits",
+                "epochs",
+                "batch_images",
+                "lr",
+                "grad_clip",
+                "enc_channels",
+                "feat_dim",
+                "emb_dim",
+                "hidden_dim",
+                "att_dim",
+                "max_len",
+            ),
+            nonneg=("doubly_stochastic", "entropy_weight", "beam_size", "figure_images"),
+            finite=("hard_soft_mix",),
+        )
+        if not 0 <= self.hard_soft_mix <= 1:
+            raise ValueError(f"CaptionConfig.hard_soft_mix must be in [0, 1], got {self.hard_soft_mix}")
 
 
 BUDGETS = {
