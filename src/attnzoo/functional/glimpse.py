@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["glimpse"]
+__all__ = ["glimpse", "glimpse_boxes"]
 
 
 def _check_sizes(patch_size: int, num_scales: int, scale_factor: int) -> None:
@@ -92,6 +92,38 @@ def glimpse(
         crop = square[:, :, o : o + n, o : o + n]  # (B, C, n, n) centred on the same corner
         patches.append(F.avg_pool2d(crop, scale_factor**i) if i else crop)
     return torch.stack(patches, 1)  # (B, k, C, g, g)
+
+
+def glimpse_boxes(
+    locations: Tensor,
+    image_size: int | tuple[int, int],
+    patch_size: int,
+    num_scales: int = 1,
+    scale_factor: int = 2,
+) -> Tensor:
+    """The pixel boxes :func:`glimpse` reads at ``locations``: ``(x0, y0, x1, y1)``, finest scale first.
+
+    ``x1``/``y1`` are exclusive (pixel edges), so scale ``i`` spans ``x1 - x0 = patch_size * scale_factor^i``;
+    boxes may reach outside the image, where the sensor reads zeros. Locations are clamped as the sensor does.
+
+    Args:
+        locations: (..., 2) centres ``(x, y)`` in [-1, 1].
+        image_size: H = W, or ``(H, W)``, of the images.
+        patch_size, num_scales, scale_factor: as for :func:`glimpse`.
+
+    Returns:
+        (..., k, 4) float boxes in image pixels (x right, y down), e.g. for ``attnzoo.viz.glimpse_view``.
+    """
+    _check_sizes(patch_size, num_scales, scale_factor)
+    H, W = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
+    if not isinstance(locations, Tensor) or locations.shape[-1:] != (2,):
+        got = tuple(locations.shape) if isinstance(locations, Tensor) else type(locations).__name__
+        raise ValueError(f"locations must be a (..., 2) tensor, got {got}")
+    l = locations.detach().to(torch.float64).clamp(-1.0, 1.0)
+    corner = torch.stack([torch.floor((l[..., 0] + 1) / 2 * W), torch.floor((l[..., 1] + 1) / 2 * H)], -1)
+    sides = patch_size * scale_factor ** torch.arange(num_scales, dtype=torch.float64)  # (k,)
+    start = corner[..., None, :] - torch.div(sides, 2, rounding_mode="floor")[:, None]  # (..., k, 2)
+    return torch.cat([start, start + sides[:, None]], -1).float()  # (..., k, 4)
 
 
 def _largest_square(images: Tensor, cx: Tensor, cy: Tensor, S: int) -> Tensor:
