@@ -33,6 +33,8 @@ def _check(cfg: RAMRecipeConfig) -> None:
         raise ValueError(f"compare may hold 'convnet' and 'random', got {bad}")
     if cfg.seeds < 1:
         raise ValueError(f"seeds must be >= 1, got {cfg.seeds}")
+    if not cfg.location_lr_scale > 0:
+        raise ValueError(f"location_lr_scale must be > 0, got {cfg.location_lr_scale}")
 
 
 def _mean_std(values: list[float]) -> tuple[float, float | None]:
@@ -147,8 +149,9 @@ def run(
         + f"; {len(data.train_idx)} training, {len(data.val_idx)} validation (best epoch), "
         f"{len(data.test_idx)} test images. Retina: {mc.num_scales} scale(s) of {mc.patch_size}x"
         f"{mc.patch_size}, {mc.glimpses} glimpses (the first at {start}), policy std {mc.location_std}; "
-        f"Adam lr {cfg.lr}, batch {cfg.batch_size}; test error with {cfg.mc_samples} Monte-Carlo glimpse "
-        "sequences per image."
+        f"Adam lr {cfg.lr} ({cfg.lr * cfg.location_lr_scale:g} for the location network, which keeps the "
+        f"late glimpses from drifting into a corner), batch {cfg.batch_size}; test error with "
+        f"{cfg.mc_samples} Monte-Carlo glimpse sequences per image."
     )
     n_seeds = f"mean +- std over {cfg.seeds} seeds" if cfg.seeds > 1 else "one seed: no std"
     rep.add_table(table, caption=f"Test error ({n_seeds}). Training wall time and images/s: training steps "

@@ -45,6 +45,13 @@ class RAMRecipeConfig:
     eval_every: int = 1  # epochs between validation passes
     compare: tuple[str, ...] = ("convnet", "random")  # baselines trained in the same run
     conv_epochs: int | None = None  # epochs of the conv net (None: as RAM's); it is ~5x faster a step
+    # The location network's rate is lr times this. Adam at the full rate drives the policy mean of the late
+    # glimpses into tanh's saturation, so they drift to a corner (short MNIST runs, lr 1e-3, batch 32, 900
+    # steps: glimpse 6 at 13.7 px from the digit's centre, 10 % of them on the border, 31.9 % validation
+    # error); at 0.1 the glimpses stay on the digit (4.7 px, none on the border, 23.6 %). A clamp instead of
+    # tanh was worse (15.1 px, 58 % on the border, 48.6 %), std 0.1 helped less (7.7 px, 29.7 %). The paper
+    # trains all parameters with one SGD rate; a per-group rate is an optimiser detail it leaves open.
+    location_lr_scale: float = 0.1
     conv_lr: float = 1e-3  # Adam learning rate of the conv net
     figure_images: int = 12  # test images in the glimpse-path figures
     figures: bool = True  # draw the figures (False: the table and numbers only, e.g. for sweeps)
@@ -56,7 +63,8 @@ BUDGETS = {
     # on MNIST for RAM, the random-glimpse RAM and the conv net each, a higher rate so the policy moves
     # within that, and a small test set (500 images, 2 Monte-Carlo sequences). The claim it shows (measured
     # in summary["claim"]): RAM beats the random-glimpse policy, and its glimpses after the random first one
-    # sit nearer the digit's centre than random glimpses do.
+    # sit nearer the digit's centre than random glimpses do. Measured: 43.0 vs 77.8 % test error, 4.5 vs
+    # 10.6 px; 36 s of CPU (206 s wall on the shared 2-core machine at load ~17).
     "smoke": RAMRecipeConfig(
         task="mnist",
         epochs=1,
