@@ -57,6 +57,18 @@ def test_log_prob_is_of_the_unclamped_sample():
     torch.testing.assert_close(out2.log_probs[:, 0], expected2.detach())
 
 
+def test_clamp_squash_keeps_the_mean_linear_inside():
+    m = RAM(_cfg(glimpses=1, location_std=0.1, location_squash="clamp"))
+    with torch.no_grad():
+        m.locator.bias.copy_(torch.tensor([0.3, 1.7]))  # mu = (0.3, 1.0): identity inside, clamped outside
+    out = m(torch.rand(8, 1, 16, 16), generator=torch.Generator().manual_seed(0))
+    sample = torch.tensor([0.3, 1.0]) + 0.1 * torch.randn(8, 2, generator=torch.Generator().manual_seed(0))
+    expected = torch.distributions.Normal(torch.tensor([0.3, 1.0]), 0.1).log_prob(sample).sum(-1)
+    torch.testing.assert_close(out.log_probs[:, 0], expected)
+    with pytest.raises(ValueError, match="location_squash must be one of"):
+        _cfg(location_squash="sigmoid")
+
+
 def test_reinforce_and_baseline_gradients_are_the_formulas():
     std = 0.1
     m = RAM(_cfg(glimpses=1, location_std=std))

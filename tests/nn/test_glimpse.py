@@ -82,7 +82,9 @@ def test_matches_the_per_sample_reference(g, k, s, hw):
     loc[0] = torch.tensor([-1.0, 1.0])
     out = GlimpseSensor(g, k, s)(img, loc)
     assert out.shape == (6, k, 2, g, g) and out.dtype == img.dtype
-    torch.testing.assert_close(out, reference(img, loc, g, k, s), atol=1e-6, rtol=0)
+    assert torch.equal(out, reference(img, loc, g, k, s))  # bit-identical: same avg_pool2d, same pixels
+    # the differentiable path (a flat take instead of the strided window view) returns the same pixels
+    assert torch.equal(GlimpseSensor(g, k, s)(img.clone().requires_grad_(), loc).detach(), out)
 
 
 def test_gradient_flows_to_the_image_only_inside_the_patch():
@@ -109,3 +111,22 @@ def test_bad_input_errors():
         GlimpseSensor(4, 0)
     with pytest.raises(TypeError, match="scale_factor must be an int"):
         GlimpseSensor(4, 2, 1.5)
+
+
+def test_glimpse_boxes_are_the_pixels_the_sensor_reads():
+    from attnzoo.functional import glimpse_boxes
+
+    img = torch.zeros(1, 1, 20, 20)
+    loc = torch.tensor([[0.3, -0.55]])
+    boxes = glimpse_boxes(loc, 20, patch_size=4, num_scales=2)  # (1, 2, 4)
+    assert boxes.shape == (1, 2, 4)
+    x0, y0, x1, y1 = boxes[0, 1].long().tolist()
+    assert (x1 - x0, y1 - y0) == (8, 8)
+    img[..., y0:y1, x0:x1] = 1.0  # exactly the coarse box lit: its glimpse is all ones, and no more
+    out = glimpse(img, loc, patch_size=4, num_scales=2)
+    assert out[0, 1].eq(1).all() and out[0, 0].eq(1).all()
+    img[..., y0 : y0 + 1, x0:x1] = 0.0  # one row of the box dark: the coarse patch sees it
+    assert glimpse(img, loc, 4, 2)[0, 1].lt(1).any()
+    assert torch.equal(
+        glimpse_boxes(torch.tensor([[9.0, -9.0]]), 20, 4), glimpse_boxes(torch.tensor([[1.0, -1.0]]), 20, 4)
+    )

@@ -57,6 +57,10 @@ def test_end_to_end_on_idx_files(tmp_path, idx_dir, task="cluttered"):
         assert text in html
     names = sorted(p.name.split("-", 1)[1] for p in (out / "figures").iterdir())
     assert names == ["curves.png", "glimpse-count.png", "glimpse-paths.png", "glimpses.gif", "per-class.png"]
+    assert html.count('data-az-view="glimpses"') == 2  # the explorer's glimpse view, figure_images of them
+    claim = summary["claim"]
+    assert isinstance(claim["held"], bool) and claim["text"] and summary["thumbnail"] == "glimpse-paths"
+    assert claim["numbers"]["test error %, RAM"] == round(summary["test_error"]["ram"][0], 2)
     saved = json.loads((out / "summary.json").read_text())
     assert saved["test_error"]["ram"][0] == summary["test_error"]["ram"][0]
 
@@ -78,3 +82,19 @@ def test_resume_gives_the_same_numbers_and_bad_overrides_fail(tmp_path, idx_dir)
         run(tmp_path / "x", budget="smoke", task="svhn", data_dir=str(idx_dir))
     with pytest.raises(ValueError, match="unknown override"):
         run(tmp_path / "x", budget="smoke", glimpse=3)
+
+
+def test_the_claim_is_computed_from_the_numbers(monkeypatch):
+    import attnzoo.recipes.ram as recipe
+
+    monkeypatch.setattr(recipe, "distance_to_digit", lambda locations, data: [10.0, 10.0])  # random policy
+
+    def runs(ram_err, rand_err):
+        random = [{"test_error": rand_err, "test_locations": None}]
+        return {"ram": [{"test_error": ram_err}], "random": random}
+
+    good = recipe._claim(runs(20.0, 60.0), [10.5, 3.0, 4.0], None)
+    assert good["held"] is True and good["numbers"]["test error %, random glimpses"] == 60.0
+    assert good["numbers"]["px from the digit's centre, learned glimpses"] == 3.5
+    assert recipe._claim(runs(70.0, 60.0), [10.5, 3.0, 4.0], None)["held"] is False  # loses to random
+    assert recipe._claim(runs(20.0, 60.0), [10.5, 12.0, 14.0], None)["held"] is False  # looks away

@@ -2,7 +2,7 @@
 :func:`attention`; masks (True = may attend); Nadaraya-Watson pooling."""
 
 from attnzoo.functional.core import AttentionOutput, attention, attention_weights
-from attnzoo.functional.glimpse import glimpse
+from attnzoo.functional.glimpse import glimpse, glimpse_boxes
 from attnzoo.functional.masks import causal_mask, combine_masks, lengths_to_mask, mask_to_bias
 from attnzoo.functional.normalize import (
     NORMALIZERS,
@@ -48,6 +48,7 @@ __all__ = [
     "get_normalizer",
     "get_score",
     "glimpse",
+    "glimpse_boxes",
     "gumbel",
     "hard",
     "lengths_to_mask",

@@ -11,21 +11,23 @@ edge), ``y`` vertical (rows, -1 = top edge). ``l`` maps to the pixel corner
 ``cy - n_i // 2 ... cy - n_i // 2 + n_i - 1`` (columns likewise), with zeros outside the image. This is the
 convention of the most used port (kevinzakka/recurrent-visual-attention ``denormalize``).
 
-Each patch is reduced to ``g x g`` by *average pooling* over ``s^i x s^i`` blocks (what ``F.avg_pool2d`` of
-the crop gives; the paper's "progressively lower resolution"). Average pooling, not ``F.grid_sample`` or
-bilinear ``F.interpolate``: those sample a few pixels per output and alias at coarse scales, while the mean
-keeps every pixel's mass, and it makes the scale-1 patch the exact pixels. All batch elements, scales and
-output pixels are computed at once with no Python loop: one gather of the largest square around each
-location (out-of-image pixels masked to zero, so the image itself is never padded), then the block means of
-every scale as two GEMMs with a fixed (k, g, S) pooling matrix (``P_i square P_i^T`` for scale i).
+Each patch is reduced to ``g x g`` by *average pooling* over ``s^i x s^i`` blocks (``F.avg_pool2d`` of the
+crop; the paper's "progressively lower resolution"). Average pooling, not ``F.grid_sample`` or bilinear
+``F.interpolate``: those sample a few pixels per output and alias at coarse scales, while the mean keeps
+every pixel's mass, and it makes the scale-1 patch the exact pixels. No Python loop over the batch: the
+images are zero-padded once, every S x S window (S = the largest patch) is a strided view of the padded
+batch (``Tensor.unfold`` twice), and one advanced index ``[arange(B), :, cy, cx]`` copies only the B chosen
+squares; each scale is then ``F.avg_pool2d`` of the square's centred crop, the very op the per-sample loop
+runs on the very same pixels, so the result is bit-identical to it (benchmarks/bench_glimpse.py).
 """
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["glimpse"]
+__all__ = ["glimpse", "glimpse_boxes"]
 
 
 def _check_sizes(patch_size: int, num_scales: int, scale_factor: int) -> None:
@@ -71,7 +73,7 @@ def glimpse(
         raise ValueError(f"images must be a (B, C, H, W) tensor, got {got}")
     if not images.is_floating_point():
         raise TypeError(f"images must be a floating tensor, got {images.dtype}")
-    B, C, H, W = images.shape
+    B, _, H, W = images.shape
     if not isinstance(locations, Tensor) or locations.shape != (B, 2):
         got = tuple(locations.shape) if isinstance(locations, Tensor) else type(locations).__name__
         raise ValueError(f"locations must have shape ({B}, 2) for {B} images, got {got}")
@@ -79,32 +81,65 @@ def glimpse(
         raise TypeError(f"locations must be a floating tensor, got {locations.dtype}")
     if not bool(torch.isfinite(locations).all()):
         raise ValueError("locations contain NaN or inf")
-    dev, S = images.device, patch_size * scale_factor ** (num_scales - 1)  # S: side of the largest square
-    l = locations.detach().to(device=dev, dtype=torch.float64).clamp(-1.0, 1.0)  # (B, 2)
+    S = patch_size * scale_factor ** (num_scales - 1)  # side of the largest square
+    l = locations.detach().to(device=images.device, dtype=torch.float64).clamp(-1.0, 1.0)  # (B, 2)
     cx = torch.floor((l[:, 0] + 1) / 2 * W).long()  # (B,) pixel corner, 0 ... W
     cy = torch.floor((l[:, 1] + 1) / 2 * H).long()  # (B,)
-    span = torch.arange(S, device=dev)
-    rows = cy[:, None] - S // 2 + span  # (B, S) image rows of the largest square
-    cols = cx[:, None] - S // 2 + span  # (B, S)
-    # separable gather: the S rows, then the S columns of each; out-of-image rows/columns are zeroed after
-    r_in = ((rows >= 0) & (rows < H)).to(images.dtype)  # (B, S)
-    c_in = ((cols >= 0) & (cols < W)).to(images.dtype)  # (B, S)
-    strip = images.gather(2, rows.clamp(0, H - 1).view(B, 1, S, 1).expand(B, C, S, W))  # (B, C, S, W)
-    square = strip.gather(3, cols.clamp(0, W - 1).view(B, 1, 1, S).expand(B, C, S, S))  # (B, C, S, S)
-    square = square * (r_in[:, :, None] * c_in[:, None, :])[:, None]  # zeros outside the image
-    # Block averaging of every scale as two GEMMs with a (k, g, S) pooling matrix: row u of scale i holds
-    # 1 / s^i over the s^i pixels of its block (so the finest scale copies pixels exactly).
-    factors = scale_factor ** torch.arange(num_scales, device=dev)  # (k,) block side of each scale
-    rel = (
-        span[None, :] - (S // 2 - (patch_size * factors) // 2)[:, None]
-    )  # (k, S) position in scale i's patch
-    block = torch.div(rel, factors[:, None], rounding_mode="floor")  # (k, S) block of each pixel
-    valid = (rel >= 0) & (rel < patch_size * factors[:, None])  # (k, S)
-    member = (torch.arange(patch_size, device=dev)[None, :, None] == block[:, None, :]) & valid[:, None, :]
-    pool = member.to(images.dtype) / factors.to(images.dtype)[:, None, None]  # (k, g, S)
-    k, g = num_scales, patch_size
-    # columns first, one GEMM for all scales: (B C S, S) @ (S, k g)
-    r = torch.matmul(square.reshape(B * C * S, S), pool.reshape(k * g, S).t())  # (B C S, k g)
-    r = r.view(B * C, S, k, g).permute(2, 1, 0, 3).reshape(k, S, B * C * g)  # (k, S, B C g)
-    out = torch.bmm(pool, r)  # (k, g, B C g): rows of scale i pooled by its own matrix
-    return out.view(k, g, B, C, g).permute(2, 0, 3, 1, 4)  # (B, k, C, g, g)
+    square = _largest_square(images, cx, cy, S)  # (B, C, S, S), zeros outside the image
+    patches = []
+    for i in range(num_scales):  # k <= 4 in practice: a loop over scales, never over the batch
+        n, o = patch_size * scale_factor**i, S // 2 - (patch_size * scale_factor**i) // 2
+        crop = square[:, :, o : o + n, o : o + n]  # (B, C, n, n) centred on the same corner
+        patches.append(F.avg_pool2d(crop, scale_factor**i) if i else crop)
+    return torch.stack(patches, 1)  # (B, k, C, g, g)
+
+
+def glimpse_boxes(
+    locations: Tensor,
+    image_size: int | tuple[int, int],
+    patch_size: int,
+    num_scales: int = 1,
+    scale_factor: int = 2,
+) -> Tensor:
+    """The pixel boxes :func:`glimpse` reads at ``locations``: ``(x0, y0, x1, y1)``, finest scale first.
+
+    ``x1``/``y1`` are exclusive (pixel edges), so scale ``i`` spans ``x1 - x0 = patch_size * scale_factor^i``;
+    boxes may reach outside the image, where the sensor reads zeros. Locations are clamped as the sensor does.
+
+    Args:
+        locations: (..., 2) centres ``(x, y)`` in [-1, 1].
+        image_size: H = W, or ``(H, W)``, of the images.
+        patch_size, num_scales, scale_factor: as for :func:`glimpse`.
+
+    Returns:
+        (..., k, 4) float boxes in image pixels (x right, y down), e.g. for ``attnzoo.viz.glimpse_view``.
+    """
+    _check_sizes(patch_size, num_scales, scale_factor)
+    H, W = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
+    if not isinstance(locations, Tensor) or locations.shape[-1:] != (2,):
+        got = tuple(locations.shape) if isinstance(locations, Tensor) else type(locations).__name__
+        raise ValueError(f"locations must be a (..., 2) tensor, got {got}")
+    l = locations.detach().to(torch.float64).clamp(-1.0, 1.0)
+    corner = torch.stack([torch.floor((l[..., 0] + 1) / 2 * W), torch.floor((l[..., 1] + 1) / 2 * H)], -1)
+    sides = patch_size * scale_factor ** torch.arange(num_scales, dtype=torch.float64)  # (k,)
+    start = corner[..., None, :] - torch.div(sides, 2, rounding_mode="floor")[:, None]  # (..., k, 2)
+    return torch.cat([start, start + sides[:, None]], -1).float()  # (..., k, 4)
+
+
+def _largest_square(images: Tensor, cx: Tensor, cy: Tensor, S: int) -> Tensor:
+    """The S x S square with corner (cx, cy) at its centre (rows cy - S//2 ...), zero outside the image."""
+    B, C, H, W = images.shape
+    top, bottom = S // 2, S - S // 2  # the corner runs over 0 ... H, so this covers every square
+    padded = F.pad(images, (top, bottom, top, bottom))  # (B, C, H + S, W + S)
+    if not (torch.is_grad_enabled() and images.requires_grad):
+        # every window as a strided view (no copy), then one advanced index copies only B C S^2 elements
+        windows = padded.unfold(2, S, 1).unfold(3, S, 1)  # (B, C, H + 1, W + 1, S, S)
+        return windows[torch.arange(B, device=images.device), :, cy, cx]  # (B, C, S, S)
+    # Differentiable path: a flat take, whose backward scatters into the padded image (the strided view's
+    # backward would build a zero tensor of the whole (B, C, H+1, W+1, S, S) window view).
+    Hp, Wp = H + S, W + S
+    span = torch.arange(S, device=images.device)
+    planes = torch.arange(B * C, device=images.device).view(B, C) * (Hp * Wp)  # (B, C) start of each plane
+    base = planes + (cy * Wp + cx)[:, None]  # (B, C) flat offset of each square's corner
+    index = base[:, :, None, None] + (span * Wp)[:, None] + span  # (B, C, S, S) flat offsets
+    return padded.reshape(-1).take(index)

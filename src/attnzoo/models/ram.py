@@ -33,6 +33,7 @@ __all__ = ["RAM", "RAMConfig", "RAMLoss", "RAMOutput", "ram_loss"]
 _CORES = ("rnn", "lstm")
 _POLICIES = ("learned", "random")
 _STARTS = ("random", "learned")
+_SQUASHES = ("tanh", "clamp")
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,9 @@ class RAMConfig:
         "random"  # first location: "random" uniform (as the 1.21 % port) or "learned" (policy at h = 0)
     )
     policy_grad_to_core: bool = False  # let REINFORCE shape the core through mu's input h (ports: no)
+    # how the policy mean is kept in [-1, 1]: "tanh" (the ports) or "clamp" (hardtanh: identity inside,
+    # so a mean near the border is not stuck where tanh's gradient vanishes; the paper says neither)
+    location_squash: str = "tanh"
 
     def __post_init__(self) -> None:
         for name in ("image_size", "channels", "num_classes", "patch_size", "num_scales", "scale_factor",
@@ -67,6 +71,10 @@ class RAMConfig:
             raise ValueError(f"RAMConfig.core must be one of {list(_CORES)}, got {self.core!r}")
         if self.start not in _STARTS:
             raise ValueError(f"RAMConfig.start must be one of {list(_STARTS)}, got {self.start!r}")
+        if self.location_squash not in _SQUASHES:
+            raise ValueError(
+                f"RAMConfig.location_squash must be one of {list(_SQUASHES)}, got {self.location_squash!r}"
+            )
         if self.policy not in _POLICIES:
             raise ValueError(f"RAMConfig.policy must be one of {list(_POLICIES)}, got {self.policy!r}")
         if not (isinstance(self.location_std, int | float) and 0 < self.location_std < math.inf):
@@ -158,7 +166,8 @@ class RAM(nn.Module):
                 loc = torch.rand(B, 2, generator=generator, device=images.device) * 2 - 1
                 log_probs.append(images.new_zeros(B))
             else:
-                mu = torch.tanh(self.locator(h_in))  # (B, 2)
+                mu = self.locator(h_in)  # (B, 2)
+                mu = torch.tanh(mu) if c.location_squash == "tanh" else F.hardtanh(mu)
                 noise = torch.randn(B, 2, generator=generator, device=images.device, dtype=images.dtype)
                 sample = (mu + c.location_std * noise).detach()  # no gradient into the core through l
                 log_probs.append(_normal_log_prob(sample, mu, c.location_std).sum(-1))

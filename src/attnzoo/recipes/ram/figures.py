@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from attnzoo import viz
+from attnzoo.functional.glimpse import glimpse_boxes
 from attnzoo.recipes.ram.train import TaskData, digit_centres
 
-__all__ = ["add_figures", "distance_to_digit"]
+__all__ = ["add_explorer", "add_figures", "distance_to_digit"]
 
 
 def distance_to_digit(locations: np.ndarray, data: TaskData) -> list[float]:
@@ -77,3 +79,22 @@ def add_figures(
                         title="Validation error during training (first seed)")  # fmt: skip
     rep.add_figure(fig, "Validation error at each evaluation (RAM: one sampled glimpse sequence an image).",
                    name="curves")  # fmt: skip
+
+
+def add_explorer(rep: viz.Report, run: dict, data: TaskData, cfg, images: int = 3) -> None:
+    """Embed the attention explorer's glimpse view (step through the glimpses) for a few test images."""
+    mc = run["model"].config
+    n = min(images, cfg.figure_images, len(data.test_idx))
+    x, y = data.test.batch(data.test_idx[:n])
+    locs = run["test_locations"][:n]  # (n, T, 2) in [-1, 1]
+    boxes = glimpse_boxes(torch.as_tensor(locs), mc.image_size, mc.patch_size, mc.num_scales, mc.scale_factor)
+    centres = digit_centres(data.test, data.test_idx[:n])  # (n, 2)
+    dist = np.linalg.norm(np.clip(locs, -1, 1) - centres[:, None], axis=-1)  # (n, T)
+    for j in range(n):
+        notes = [f"glimpse {t + 1}: {dist[j, t] * data.test.size / 2:.1f} px from the digit's centre"
+                 + (" (random start)" if t == 0 and mc.start == "random" else "")
+                 for t in range(locs.shape[1])]  # fmt: skip
+        title = f"test image {j}: label {int(y[j])}, RAM says {int(run['test_preds'][j])}"
+        rep.add_explorer(viz.glimpse_view(x[j, 0].numpy(), boxes[j].numpy(), notes=notes, title=title),
+                         caption="Step through RAM's glimpses: boxes = the retina's scales, line = the path "
+                         "so far.")  # fmt: skip

@@ -135,7 +135,10 @@ def train_ram(
     def eval_fn(m):
         return {"error": _ram_eval(m, data.train, val, 1, seed)["error"]}
 
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    locator = list(model.locator.parameters())
+    rest = [p for n, p in model.named_parameters() if not n.startswith("locator.")]
+    groups = [{"params": rest}, {"params": locator, "lr": cfg.lr * cfg.location_lr_scale}]
+    opt = torch.optim.Adam(groups, lr=cfg.lr)  # the location network slower: see location_lr_scale
     history, seconds = _fit(model, opt, cfg, data, out_dir, seed, resume, step_fn, eval_fn, cfg.epochs)
     test = _ram_eval(model, data.test, data.test_idx, cfg.mc_samples, seed + 1)
     single = _ram_eval(model, data.test, data.test_idx, 1, seed + 2)
