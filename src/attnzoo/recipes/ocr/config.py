@@ -25,6 +25,11 @@ class OCRConfig:
     max_word_len: int = 12  # longest word kept
     test_fraction: float = 0.1  # share of the distinct WORDS held out for test (never seen in training)
     val_fraction: float = 0.05  # share of the distinct words held out for model selection
+    fonts: tuple[str, ...] = ("DejaVu*.ttf",)  # font file globs (find_fonts), e.g. ("DejaVuSans.ttf",)
+    font_sizes: tuple[int, int] = (22, 40)  # font size range before resizing to `height`
+    max_rotation: float = 3.0  # degrees, uniform in [-max_rotation, max_rotation]
+    max_noise: float = 0.08  # Gaussian pixel noise std drawn uniform in [0, max_noise]
+    max_blur: float = 1.0  # Gaussian blur radius drawn uniform in [0, max_blur]
     height: int = 32  # image height in pixels
     max_width: int = 160  # widest image (longer renderings are squeezed)
     train_samples: int = 200000  # rendered training images in all, each a new rendering (one pass)
