@@ -47,6 +47,7 @@ class OCRConfig:
     emb_dim: int = 32  # character embedding size
     align_dim: int = 128  # additive attention hidden size
     dropout: float = 0.1  # on the columns and the decoder
+    location: bool = False  # location-aware attention (Chorowski et al. 2015): aligns in fewer steps
     models: tuple[str, ...] = MODELS  # which readers to train, of "recursive", "plain", "ctc"
     beam_size: int = 1  # 1: greedy reading; > 1: beam search for the attention readers at test
     figure_words: int = 6  # test words shown with their attention strips

@@ -110,6 +110,7 @@ def model_config(cfg: OCRConfig, kind: str, vocab: CharVocab) -> AttentionOCRCon
         align_dim=cfg.align_dim,
         dropout=cfg.dropout,
         max_len=cfg.max_word_len + 2,
+        location=cfg.location,
     )
 
 
