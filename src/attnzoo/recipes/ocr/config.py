@@ -95,8 +95,8 @@ BUDGETS = {
     # most 12 letters, the 21 DejaVu faces, the full distortions, 200k renderings (6250 steps of 32) per
     # reader. NOT measured to the end: on 2026-12-02 the session's 25-minute try (`attnzoo run ocr --budget
     # full models=recursive checkpoint_every=250 --out /tmp/ocr-full`, the 2-core machine at load 15-20)
-    # got about 10 % of one core and logged one point (step 50, training CE 2.93 per character) before its
-    # time was up; no validation point, so no curve and no measured projection. What the smoke budget
+    # got about 10 % of one core: training CE per character 2.93 at step 50, 2.69 at step 100, then its
+    # time was up (interrupted, resumable); no validation point, so no curve and no measured projection. What the smoke budget
     # shows (see there) is that a reader of this design starts to align only after a few hundred steps,
     # so 6250 steps is the least this budget should be given; whether it reaches 95 % is open.
     "full": OCRConfig(),
