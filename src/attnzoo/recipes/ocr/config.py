@@ -96,9 +96,10 @@ BUDGETS = {
     # reader. NOT measured to the end: on 2026-12-02 the session's 25-minute try (`attnzoo run ocr --budget
     # full models=recursive checkpoint_every=250 --out /tmp/ocr-full`, the 2-core machine at load 15-20)
     # got about 10 % of one core: training CE per character 2.93 at step 50, 2.69 at step 100, then its
-    # time was up (interrupted, resumable); no validation point, so no curve and no measured projection. What the smoke budget
-    # shows (see there) is that a reader of this design starts to align only after a few hundred steps,
-    # so 6250 steps is the least this budget should be given; whether it reaches 95 % is open.
+    # time was up (step 135 of 6250, interrupted, resumable with --resume); no validation point, so no
+    # curve and no measured projection. The smoke runs show a reader of this design starting to align
+    # only after 200-400 steps on an easy version of the task; whether 6250 steps reach 95 % is open.
+    # location=True (on in smoke, off here: the paper's content-only attention) is worth trying here.
     "full": OCRConfig(),
 }
 
