@@ -87,7 +87,7 @@ BUDGETS = {
         emb_dim=16,
         align_dim=48,
         dropout=0.0,
-        location=True,  # measured: aligns about twice as fast (test char acc 0.28 at step 200 vs 0.14)
+        location=True,  # measured, seed 0: val char acc 0.49 vs 0.29 at step 400, word 9.4 vs 1.6 %
         models=("recursive", "ctc"),
         figure_words=4,
     ),
