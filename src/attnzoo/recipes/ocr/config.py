@@ -64,7 +64,10 @@ BUDGETS = {
     # The tour's budget, about a minute of one thread on an idle machine: an easy, honest version of the
     # task (short real words, 2 fonts, mild distortion, a small encoder), the two readers the tour's claim
     # compares (the plain-CNN ablation is left to `full`), each 400 steps of 16 images. Test words are
-    # still never seen in training. Measured numbers: see the report of the session that set it.
+    # still never seen in training. Measured (`attnzoo run ocr --budget smoke`, seed 0, 2026-12-02, the
+    # 2-core machine at load 8-17): unseen test words read 11.0 % (char acc 53.8 %) by the attention reader,
+    # 0.0 % (char acc 15.5 %, CTC still mostly blank) by CTC; 11 minutes of wall time at that load. Without
+    # location-aware attention the same run read 1.5 % vs 0.0 % in 106 s of CPU (user) time.
     "smoke": OCRConfig(
         max_words=1200,
         min_word_len=3,
