@@ -29,9 +29,10 @@ def _batch(B=3, W=40, seed=0):
     return images, widths
 
 
-def test_attention_sums_to_one_on_real_columns_and_zero_on_padding():
+@pytest.mark.parametrize("location", [False, True])
+def test_attention_sums_to_one_on_real_columns_and_zero_on_padding(location):
     torch.manual_seed(0)
-    m = AttentionOCR(AttentionOCRConfig(**TINY)).eval()
+    m = AttentionOCR(AttentionOCRConfig(**TINY, location=location)).eval()
     images, widths = _batch()
     tokens_in = torch.tensor([[BOS, 4, 5, 6], [BOS, 7, 8, PAD], [BOS, 9, PAD, PAD]])
     out = m(images, widths, tokens_in)
@@ -42,9 +43,10 @@ def test_attention_sums_to_one_on_real_columns_and_zero_on_padding():
     assert pad.any() and torch.all(out.attention[pad] == 0)
 
 
-def test_padding_does_not_change_a_reading():
+@pytest.mark.parametrize("location", [False, True])
+def test_padding_does_not_change_a_reading(location):
     torch.manual_seed(0)
-    m = AttentionOCR(AttentionOCRConfig(**TINY)).eval()
+    m = AttentionOCR(AttentionOCRConfig(**TINY, location=location)).eval()
     images, widths = _batch()
     tokens_in = torch.tensor([[BOS, 4, 5]] * 3)
     batched = m(images, widths, tokens_in)
@@ -52,6 +54,22 @@ def test_padding_does_not_change_a_reading():
     S = int(alone.mask.sum())
     assert torch.allclose(batched.logits[1], alone.logits[0], atol=1e-5)
     assert torch.allclose(batched.attention[1, :, :S], alone.attention[0], atol=1e-5)
+
+
+def test_location_aware_scores_use_the_previous_weights():
+    """With location=True the second step's weights depend on the first step's (Chorowski et al. 2015)."""
+    torch.manual_seed(0)
+    m = AttentionOCR(AttentionOCRConfig(**TINY, location=True)).eval()
+    images, widths = _batch()
+    state = m.encode(images, widths)
+    assert torch.equal(state["prev"][:, 0], torch.ones(3)) and state["prev"][:, 1:].abs().sum() == 0
+    _, st, w1 = m.step(torch.full((3,), BOS), state)
+    assert torch.equal(st["prev"], w1)
+    _, _, w2 = m.step(torch.full((3,), 4), st)
+    _, _, w2_other = m.step(torch.full((3,), 4), {**st, "prev": state["prev"]})
+    assert not torch.allclose(w2, w2_other)
+    with pytest.raises(ValueError, match="location_width"):
+        AttentionOCRConfig(**TINY, location=True, location_width=4)
 
 
 def test_recursive_cnn_shares_weights():

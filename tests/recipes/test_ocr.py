@@ -56,6 +56,19 @@ def test_recipe_end_to_end(run_dir):
         "curves.png",
     }
     assert json.loads((out / "summary.json").read_text())["recipe"] == "ocr"
+    # the OCR explorer (hover a character), one per shown word read as at least one character
+    assert 'data-az-view="ocr"' in html
+
+
+def test_tour_card(run_dir):
+    from attnzoo.recipes.tour import recipe_claim
+
+    out, summary = run_dir
+    claim = recipe_claim(summary)  # raises on a malformed claim
+    rec, ctc = summary["recursive_word_acc"], summary["ctc_word_acc"]
+    assert claim["held"] is (rec > ctc)  # computed from the measured numbers
+    assert claim["numbers"]["word acc %, CTC, no attention"] == round(100 * ctc, 1)
+    assert (out / summary["thumbnail"]).is_file() and "attention-strips" in summary["thumbnail"]
 
 
 def test_read_cli_matches_the_recipe_reader(run_dir, tmp_path, capsys):

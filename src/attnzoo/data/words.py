@@ -8,6 +8,7 @@ the test split never occur in training, whatever the seed or the sizes.
 
 from __future__ import annotations
 
+import functools
 import glob
 import hashlib
 import os
@@ -117,6 +118,12 @@ def split_words(
     return out
 
 
+@functools.lru_cache(maxsize=256)
+def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    """A loaded font, kept: parsing the file for every image costs about as much as drawing it."""
+    return ImageFont.truetype(path, size)
+
+
 def render_word(
     word: str, rng: np.random.Generator, fonts: Sequence[str], config: RenderConfig = RenderConfig()
 ) -> np.ndarray:
@@ -126,9 +133,7 @@ def render_word(
     if not fonts:
         raise ValueError("fonts must name at least one font file (see find_fonts)")
     c = config
-    font = ImageFont.truetype(
-        fonts[int(rng.integers(len(fonts)))], int(rng.integers(*c.font_sizes, endpoint=True))
-    )
+    font = _font(fonts[int(rng.integers(len(fonts)))], int(rng.integers(*c.font_sizes, endpoint=True)))
     left, _top, right, _bottom = font.getbbox(word)
     ascent, descent = font.getmetrics()
     mx, my = (int(v) for v in rng.integers(c.margin[0], c.margin[1] + 1, size=2))

@@ -8,7 +8,11 @@ cross-entropy under teacher forcing. ``shared=False`` gives the plain-CNN ablati
 separate weights). Not in the paper (this port's choices): the feature map's rows are flattened into
 *columns* ``(B, W', D)`` and a bidirectional GRU runs along them before attention (the CTC baseline gets the
 same encoder, so the comparison isolates the decoder); the attention is additive (Bahdanau) through
-:func:`attnzoo.functional.attention` with the padding columns masked; batch norm; the sizes.
+:func:`attnzoo.functional.attention` with the padding columns masked; batch norm; the sizes. Optional
+(``location=True``, off by default): location-aware scores (Chorowski et al. 2015, "Attention-Based Models
+for Speech Recognition", arXiv 1506.07503, eq. 8-9): the keys get ``U f_j`` with ``f = conv1d(a_{t-1})``
+of the previous weights, ``a_0`` one-hot on the first column, so "move a little right" is easy to learn
+and the reader aligns in far fewer steps than from content alone.
 
 Shape legend: B batch, W image width, S = W' = W // 4 feature columns, D column dim, T characters, V vocab.
 """
@@ -56,6 +60,9 @@ class AttentionOCRConfig:
     align_dim: int = 128  # hidden size of the additive attention MLP
     dropout: float = 0.1  # on the columns and the decoder input
     max_len: int = 24  # most characters a reading produces
+    location: bool = False  # location-aware scores from the previous weights (Chorowski et al. 2015)
+    location_filters: int = 8  # channels of the conv over the previous weights (location=True)
+    location_width: int = 9  # its kernel width in columns, odd (location=True)
 
     def __post_init__(self):
         for name in ("vocab_size", "height", "channels", "iterations", "dim", "hidden_dim", "emb_dim"):
@@ -66,6 +73,13 @@ class AttentionOCRConfig:
             raise ValueError(f"vocab_size must be > {EOS} (the specials), got {self.vocab_size}")
         if self.height % 8 or self.dim % 2:
             raise ValueError(f"height must be a multiple of 8 and dim even, got {self.height}, {self.dim}")
+        if self.location and (
+            self.location_filters < 1 or self.location_width < 1 or self.location_width % 2 == 0
+        ):
+            raise ValueError(
+                f"location_filters must be >= 1 and location_width odd, got {self.location_filters}, "
+                f"{self.location_width}"
+            )
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 
@@ -111,23 +125,35 @@ class AttentionOCR(nn.Module):
         self.cell = nn.GRUCell(c.emb_dim + c.dim, c.hidden_dim)
         self.out = nn.Linear(c.hidden_dim + c.dim, c.vocab_size)
         self.drop = nn.Dropout(c.dropout)
+        if c.location:
+            self.loc_conv = nn.Conv1d(1, c.location_filters, c.location_width, padding=c.location_width // 2)
+            self.loc_proj = nn.Linear(c.location_filters, c.align_dim, bias=False)
 
     def encode(self, images: Tensor, widths: Tensor) -> dict[str, Tensor]:
         cols, mask = self.encoder(images, widths)  # (B, S, D), (B, S)
         mean = (cols * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)  # (B, D)
-        return {
+        state = {
             "memory": cols,
             "keys": self.score.project_keys(cols),  # (B, S, align)
             "mask": mask,
             "s": torch.tanh(self.init_state(mean)),  # (B, hidden)
         }
+        if self.config.location:
+            prev = torch.zeros_like(mask, dtype=cols.dtype)
+            prev[:, 0] = 1.0  # a_0: "before the first character", so the first step looks to the left
+            state["prev"] = prev  # (B, S)
+        return state
 
     def step(self, tokens: Tensor, state: dict[str, Tensor]) -> tuple[Tensor, dict[str, Tensor], Tensor]:
         """One character: ``(logits (N, V), new state, attention (N, S))``."""
         s = state["s"]  # (N, hidden)
+        keys = state["keys"]  # (N, S, align)
+        if self.config.location:
+            f = self.loc_conv(state["prev"].unsqueeze(1))  # (N, filters, S)
+            keys = keys + self.loc_proj(f.transpose(1, 2))
         ctx, w = attention(
             s.unsqueeze(1),  # (N, 1, hidden)
-            state["keys"],  # (N, S, align)
+            keys,
             state["memory"],  # (N, S, D)
             score=_additive_on_projected,
             score_module=self.score,
@@ -137,7 +163,10 @@ class AttentionOCR(nn.Module):
         ctx = ctx.squeeze(1)  # (N, D)
         s_new = self.cell(torch.cat([self.drop(self.embed(tokens)), ctx], -1), s)
         logits = self.out(self.drop(torch.cat([s_new, ctx], -1)))
-        return logits, {**state, "s": s_new}, w.squeeze(1)
+        new = {**state, "s": s_new}
+        if self.config.location:
+            new["prev"] = w.squeeze(1)
+        return logits, new, w.squeeze(1)
 
     def forward(self, images: Tensor, widths: Tensor, tokens_in: Tensor) -> OCROutput:
         state = self.encode(images, widths)

@@ -37,7 +37,7 @@ def run(
 ) -> dict:
     """Train the readers, score them on the unseen test words, write ``out_dir/index.html``."""
     from attnzoo.recipes.ocr.evaluate import char_confusions, read_dataset
-    from attnzoo.recipes.ocr.report import write_report
+    from attnzoo.recipes.ocr.report import ocr_claim, write_report
     from attnzoo.recipes.ocr.train import load_data, train_reader
     from attnzoo.train.text_metrics import text_metrics
 
@@ -71,6 +71,10 @@ def run(
         },
     }
     write_report(out, cfg, data, results, summary, budget=budget, seed=seed, overrides=overrides)
+    summary["claim"] = ocr_claim(results, cfg)
+    figs = sorted((out / "figures").glob("*-attention-strips.png")) or sorted((out / "figures").glob("*.png"))
+    if figs:
+        summary["thumbnail"] = str(figs[0].relative_to(out))
     (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
     return summary
 

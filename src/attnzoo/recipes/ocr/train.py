@@ -76,8 +76,15 @@ def load_data(cfg: OCRConfig, seed: int) -> OCRData:
             f"{len(words)} words are too few for a train/val/test split "
             f"({ {k: len(v) for k, v in splits.items()} }); give more words or larger fractions"
         )
-    fonts = find_fonts()
-    rc = RenderConfig(height=cfg.height, max_width=cfg.max_width)
+    fonts = find_fonts(cfg.fonts)
+    rc = RenderConfig(
+        height=cfg.height,
+        max_width=cfg.max_width,
+        font_sizes=cfg.font_sizes,
+        max_rotation=cfg.max_rotation,
+        noise_std=(0.0, cfg.max_noise),
+        max_blur=cfg.max_blur,
+    )
     vocab = CharVocab.from_texts(words)
     return OCRData(
         vocab=vocab,
@@ -103,6 +110,7 @@ def model_config(cfg: OCRConfig, kind: str, vocab: CharVocab) -> AttentionOCRCon
         align_dim=cfg.align_dim,
         dropout=cfg.dropout,
         max_len=cfg.max_word_len + 2,
+        location=cfg.location,
     )
 
 
