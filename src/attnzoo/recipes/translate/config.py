@@ -36,6 +36,7 @@ class TranslateConfig:
     source: str = "en"  # source language column: "en" (English -> French) or "fr" (French -> English)
     n_train: int | None = None  # training pairs drawn at random (None: all)
     max_train_words: int | None = 30  # drop train/valid pairs longer than this on either side
+    max_test_words: int | None = None  # decode only test sources of at most this many words (None: all)
     n_valid_bleu: int = 500  # valid source sentences greedily decoded after every round
     n_valid_loss: int = 2000  # valid pairs whose loss is computed after every round
     n_test: int | None = None  # test source sentences decoded (None: all)

@@ -63,11 +63,14 @@ def prepare_data(cfg, *, seed: int) -> TranslationData:
         return bucket_pairs(pairs, src_tok, tgt_tok, batch_size=cfg.batch_size, seed=shuffle_seed)
 
     valid_sources, valid_refs = _grouped_subset(valid, cfg.n_valid_bleu, seed=0)
-    test_sources, test_refs = _grouped_subset(splits.test, cfg.n_test, seed=0)
+    test = splits.test
+    if cfg.max_test_words is not None:  # the source's length only: every reference of it stays
+        test = [p for p in test if len(p[0].split()) <= cfg.max_test_words]
+    test_sources, test_refs = _grouped_subset(test, cfg.n_test, seed=0)
     stats = {
         "pairs_train": len(train),
         "pairs_valid": len(valid),
-        "pairs_test": len(splits.test),
+        "pairs_test": len(test),
         "test_sources_decoded": len(test_sources),
         "src_vocab": src_tok.vocab_size,
         "tgt_vocab": tgt_tok.vocab_size,
