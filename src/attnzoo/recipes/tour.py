@@ -28,12 +28,17 @@ formatted by :func:`attnzoo.viz.format_value` (no Python reprs).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import multiprocessing as mp
+import os
 import re
+import signal
 import time
 import traceback
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed, wait
 from pathlib import Path
 from typing import Any
 
@@ -147,33 +152,139 @@ def tour_entry(
     return entry
 
 
-def run_tour(out: Path, *, only: Sequence[str] | None = None, seed: int = 0) -> bool:
+# Smoke-budget minutes on one core, measured; the order when no earlier tour.json says better. A recipe not
+# listed counts as 1.5. Longest first, so the last recipe to finish is a short one.
+_COST = {"translate": 4.0, "draw": 3.0, "sentiment": 2.0, "vision": 2.0, "nw-regression": 0.2}
+
+
+def _order(recipes: list, out: Path) -> list:
+    """Longest first: the seconds of the last tour in ``out`` where known, else :data:`_COST`."""
+    try:
+        last = json.loads((out / "tour.json").read_text())
+    except (OSError, ValueError):
+        last = {}
+
+    def cost(r) -> float:
+        seconds = (last.get(r.name) or {}).get("seconds") if isinstance(last, dict) else None
+        return float(seconds) / 60 if isinstance(seconds, int | float) else _COST.get(r.name, 1.5)
+
+    return sorted(recipes, key=lambda r: -cost(r))
+
+
+def _run_one(name: str, run: Any, folder: Path, seed: int) -> tuple[dict | None, str | None, float]:
+    """One recipe at the smoke budget: ``(summary, error, seconds)``; an interruption propagates."""
+    t0 = time.perf_counter()
+    summary, error = None, None
+    try:
+        summary = run(folder, budget="smoke", seed=seed)
+        recipe_claim(summary)  # a claim that breaks the contract fails this recipe's card
+    except TrainingInterrupted:  # the user stopped it: stop the tour too, as any recipe does
+        raise
+    except Exception as err:  # one broken recipe must not hide the others
+        error = f"{type(err).__name__}: {err}"
+        log.error("recipe %s failed:\n%s", name, traceback.format_exc())
+        folder.mkdir(parents=True, exist_ok=True)
+    return summary, error, time.perf_counter() - t0
+
+
+def _worker_init() -> None:
+    """A worker process: one torch thread, its own process group, log lines named by recipe.
+
+    Its own process group keeps a terminal's Ctrl-C from reaching it directly: the tour forwards exactly one
+    SIGINT to each worker, so a training stops after its step and saves (a second signal would abort it).
+    """
+    import torch
+
+    torch.set_num_threads(1)
+    os.setpgrp()
+    logging.basicConfig(level=logging.INFO, format="%(message)s", force=True)
+
+
+def _run_parallel(recipes: list, out: Path, seed: int, workers: int, done) -> None:
+    """Every recipe in ``workers`` spawned processes, longest first; ``done(recipe, result)`` as each ends.
+
+    A SIGINT (or a recipe's :class:`TrainingInterrupted`) is forwarded once to every running worker, the
+    others are cancelled, and the first interruption (naming a checkpoint to resume from) is raised.
+    """
+    ctx = mp.get_context("spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init)
+    futures = {pool.submit(_run_one, r.name, r.run, out / r.name, seed): r for r in recipes}
+    t0 = time.perf_counter()
+    try:
+        for fut in as_completed(futures):
+            try:
+                result = fut.result()
+            except (KeyboardInterrupt, TrainingInterrupted):
+                raise
+            except Exception as err:  # the worker itself died (e.g. out of memory): this card fails
+                result = (None, f"{type(err).__name__}: {err}", time.perf_counter() - t0)
+            done(futures[fut], result)
+    except (KeyboardInterrupt, TrainingInterrupted) as err:
+        for f in futures:
+            f.cancel()
+        for child in mp.active_children():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child.pid, signal.SIGINT)
+        stops = [err] if isinstance(err, TrainingInterrupted) else []
+        wait(futures)  # the running recipes end soon: a training stops after its current step
+        for f in futures:
+            exc = None if f.cancelled() else f.exception()
+            if isinstance(exc, TrainingInterrupted) and exc is not err:
+                stops.append(exc)
+        pool.shutdown(wait=True, cancel_futures=True)
+        if stops:
+            raise stops[0] from None
+        raise
+    pool.shutdown(wait=True)
+
+
+def run_tour(
+    out: Path, *, only: Sequence[str] | None = None, seed: int = 0, workers: int | None = None
+) -> bool:
     """Run the recipes (all, or ``only``) at the smoke budget under ``out/NAME``; write ``out/index.html``.
 
-    Returns True when every recipe succeeded.
+    Args:
+        out: the tour's folder: ``NAME/`` a recipe's report, ``index.html``, ``tour.json``.
+        only: recipe names to run (default: every registered recipe).
+        seed: each recipe's seed.
+        workers: recipes run at a time, each in its own process with one torch thread (default: the CPU
+            count, at most 2; 1 runs them here, one after another).
+
+    Returns True when every recipe succeeded. A SIGINT stops every running recipe after its current step
+    (each saves a checkpoint) and raises :class:`TrainingInterrupted`; no index is written then.
     """
     from attnzoo import viz
 
     recipes = [get_recipe(n) for n in only] if only else list_recipes()
     out.mkdir(parents=True, exist_ok=True)
-    entries, results, ok = [], {}, True
-    bar = tqdm(recipes, desc="tour", unit="recipe")
-    for recipe in bar:
-        bar.set_postfix_str(recipe.name)
-        t0 = time.perf_counter()
-        summary, error = None, None
-        try:
-            summary = recipe.run(out / recipe.name, budget="smoke", seed=seed)
-            recipe_claim(summary)  # a claim that breaks the contract fails this recipe's card
-        except TrainingInterrupted:  # the user stopped it: stop the tour too, as any recipe does
-            raise
-        except Exception as err:  # one broken recipe must not hide the others
-            ok = False
-            error = f"{type(err).__name__}: {err}"
-            log.error("recipe %s failed:\n%s", recipe.name, traceback.format_exc())
-            (out / recipe.name).mkdir(parents=True, exist_ok=True)
-        seconds = time.perf_counter() - t0
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an int >= 1, got {workers!r}")
+    workers = min(workers, len(recipes)) or 1
+    finished: dict[str, tuple] = {}
+    bar = tqdm(total=len(recipes), desc="tour", unit="recipe")
+
+    def done(recipe, result) -> None:
+        _, error, seconds = result
+        finished[recipe.name] = result
         log.info("%s: %s in %.0f s", recipe.name, "failed" if error else "ok", seconds)
+        bar.set_postfix_str(recipe.name)
+        bar.update()
+
+    t0 = time.perf_counter()
+    try:
+        if workers == 1:
+            for recipe in _order(recipes, out):
+                done(recipe, _run_one(recipe.name, recipe.run, out / recipe.name, seed))
+        else:
+            _run_parallel(_order(recipes, out), out, seed, workers, done)
+    finally:
+        bar.close()
+    total = time.perf_counter() - t0
+    entries, results = [], {}
+    for recipe in recipes:  # the index in name order, whatever order they finished in
+        summary, error, seconds = finished[recipe.name]
         entry = tour_entry(
             recipe.name,
             recipe.summary,
@@ -190,12 +301,14 @@ def run_tour(out: Path, *, only: Sequence[str] | None = None, seed: int = 0) -> 
             "claim": entry.get("claim"),
             "error": error,
         }
+    ok = all(r["status"] == "ok" for r in results.values())
     command = "attnzoo tour" + (f" --only {' '.join(only)}" if only else "")
     intro = (
         "Every recipe at its smoke budget on its default data. Each card states the recipe's claim and "
-        "whether it held at this budget; the report behind each link has the figures and the details."
+        "whether it held at this budget; the report behind each link has the figures and the details. "
+        f"{len(recipes)} recipes, {workers} at a time, in {total / 60:.1f} minutes."
     )
     index = viz.write_index(out / "index.html", entries, title="attnzoo tour", command=command, intro=intro)
     (out / "tour.json").write_text(json.dumps(results, indent=2, default=str))
-    log.info("tour index: %s", index)
+    log.info("tour index: %s (%.0f s)", index, total)
     return ok
