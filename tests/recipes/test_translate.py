@@ -45,6 +45,8 @@ def _write_tsv(path, n=600, seed=0):
 
 TINY = dict(
     variants=("seq2seq", "bahdanau"),
+    source_prefixes=None,  # the smoke budget's easy subset ("I am ...") is not in the synthetic file
+    max_test_words=None,
     n_train=None,
     n_valid_bleu=20,
     n_valid_loss=50,

@@ -54,7 +54,11 @@ def _grouped_subset(pairs, n: int | None, seed: int) -> tuple[list[str], list[li
 
 def prepare_data(cfg, *, seed: int) -> TranslationData:
     """Read, deduplicate, split (hash of the source), filter, subsample, train BPE on train, batch."""
-    splits = split_pairs(load_pairs(cfg.data, cfg.source))
+    pairs = load_pairs(cfg.data, cfg.source)
+    if cfg.source_prefixes:
+        prefixes = tuple(p.lower() for p in cfg.source_prefixes)
+        pairs = [p for p in pairs if p[0].lower().startswith(prefixes)]
+    splits = split_pairs(pairs)
     train = subsample(filter_by_length(splits.train, max_len=cfg.max_train_words), cfg.n_train, seed=seed)
     valid = filter_by_length(splits.valid, max_len=cfg.max_train_words)
     src_tok, tgt_tok = train_pair_tokenizers(train, cfg.vocab_size)
