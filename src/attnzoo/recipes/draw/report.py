@@ -133,14 +133,16 @@ def _claim(nll: dict[str, float], mean_image: float, cfg) -> dict:
     text = "attention reaches a lower NLL bound than no attention at equal budget"
     numbers = {f"NLL bound, {v}": n for v, n in nll.items()}
     numbers["mean image (learned nothing)"] = mean_image
-    learned = [v for v, n in nll.items() if n < mean_image]
+    learned = [v for v, n in nll.items() if n < 0.95 * mean_image]  # 5 % below: more than a blurred mean
     stuck = [v for v in nll if v not in learned]
     note = f"test nats an image, T = {cfg.steps}, {cfg.epochs} epochs of {cfg.train_limit or 50000} images; "
     note += (
-        "both learned beyond the mean image"
+        "both learned beyond the mean image (5 % below it)"
         if not stuck
-        else f"not beyond the mean image: {', '.join(stuck)}"
+        else f"not 5 % below the mean image: {', '.join(stuck)}"
     )
+    if "attention" in stuck:
+        note += "; the paper's gap (80.97 vs 87.40 nats) is at T = 64 after long training: the full budget"
     if set(nll) != set(VARIANTS):
         return claim(text, held=None, numbers=numbers, note=note + "; needs both variants", digits=1)
     return claim(text, held=nll["attention"] < nll["no-attention"], numbers=numbers, note=note, digits=1)
