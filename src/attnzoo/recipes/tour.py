@@ -2,7 +2,9 @@
 
 ``attnzoo tour`` is attnzoo's main job: it shows every mechanism working, end to end, in minutes. A recipe
 that fails is reported on the index page (with its error) and the tour goes on; the exit status says
-whether all succeeded.
+whether all succeeded. Two recipes run at a time (one spawned process each, one torch thread), the
+longest first (by the last tour's times in ``tour.json``, else :data:`_COST`): a new recipe adds its
+name and smoke minutes to :data:`_COST`.
 
 The index is one card a recipe. What a recipe puts on its card, through the summary dict its ``run``
 returns (every key optional; a recipe without them gets a digest of its numbers and its first figure):
@@ -16,7 +18,16 @@ returns (every key optional; a recipe without them gets a digest of its numbers 
          "note": "needs the full budget for the Transformer"}         # optional: one more line
 
     A plain string is read as ``{"text": ..., "held": None}``. A malformed claim fails the recipe's card
-    (with the reason), since the recipe broke this contract.
+    (with the reason), since the recipe broke this contract. Build it with
+    :func:`attnzoo.recipes._common.claim`, ``held`` a comparison of the run's own numbers::
+
+        summary["claim"] = claim(
+            "attention beats no attention on sentences of at most 6 words",
+            held=bleu["bahdanau"] > bleu["seq2seq"],  # measured, never a constant
+            numbers={"BLEU, bahdanau": bleu["bahdanau"], "BLEU, seq2seq": bleu["seq2seq"]},
+            note="needs the full budget for ..." if ... else None,
+        )
+        summary["thumbnail"] = "align-bahdanau"  # a name= given to Report.add_figure
 ``summary["thumbnail"]``
     Its most telling figure: a path relative to the recipe's ``out_dir`` (``"figures/03-bleu.png"``) or
     the figure's ``name=`` given to ``Report.add_figure`` (``"bleu"``, matched against
