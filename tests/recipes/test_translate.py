@@ -87,6 +87,11 @@ def test_run_writes_report_and_summary(tiny_run):
     assert "BLEU against source length" in html or "bleu-length" in html
     assert len(list((out / "figures").glob("*align-bahdanau*"))) >= 4
     assert not list((out / "figures").glob("*align-seq2seq*"))  # no attention, no picture
+    assert html.count('data-az-view="alignment"') == 1  # bahdanau on the probe (no 6-12 word tests)
+    assert summary["claim"]["held"] is (
+        summary["test"]["bahdanau"]["beam 2"]["bleu"] > summary["test"]["seq2seq"]["beam 2"]["bleu"]
+    )
+    assert summary["thumbnail"] == "align-bahdanau"
     for v in ("seq2seq", "bahdanau"):
         assert {"model.json", "src.model", "tgt.model", "best.safetensors", "metrics.jsonl"} <= {
             p.name for p in (out / v).iterdir()

@@ -130,8 +130,9 @@ def _claim(stats: dict, cfg: VisionConfig, budget: str) -> dict:
         return claim(text, held=None, note="no attention module in modules")
     best = max(others, key=lambda n: others[n]["test_acc"][0])
     numbers = {f"test acc %, {n}": st["test_acc"][0] for n, st in others.items()}
-    verdicts = "; ".join(f"{n}: {st['verdict']}" for n, st in others.items())
-    note = f"best: {best}; {verdicts}"
+    note = f"best: {best}"
+    if cfg.seeds > 1:  # one seed has no noise estimate: every verdict would say so
+        note += "; " + "; ".join(f"{n}: {st['verdict']}" for n, st in others.items())
     if budget == "smoke":
         full = BUDGETS["full"]
         note += (
