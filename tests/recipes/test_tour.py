@@ -127,9 +127,17 @@ def test_sigint_stops_every_running_recipe_of_a_parallel_tour(tmp_path, monkeypa
     import signal
     import threading
 
+    from attnzoo.recipes import Recipe
     from attnzoo.train import TrainingInterrupted
 
     tour = _fake_recipes(monkeypatch, _fake_training)
+    later = Recipe("fake-c", _fake_run, "c", "none")  # queued behind the two: must never start
+    monkeypatch.setattr(
+        tour,
+        "get_recipe",
+        {**{n: tour.get_recipe(n) for n in ("fake-a", "fake-b")}, "fake-c": later}.__getitem__,
+    )
+    monkeypatch.setattr(tour, "_COST", {"fake-a": 2, "fake-b": 2, "fake-c": 1})
     markers = [tmp_path / n / "started" for n in ("fake-a", "fake-b")]
     stop = threading.Event()
 
@@ -142,9 +150,10 @@ def test_sigint_stops_every_running_recipe_of_a_parallel_tour(tmp_path, monkeypa
     threading.Thread(target=interrupt_when_both_train, daemon=True).start()
     try:
         with pytest.raises(TrainingInterrupted):
-            tour.run_tour(tmp_path, only=["fake-a", "fake-b"], workers=2)
+            tour.run_tour(tmp_path, only=["fake-a", "fake-b", "fake-c"], workers=2)
     finally:
         stop.set()
+    assert not (tmp_path / "fake-c").exists()  # queued to a worker before the signal, stopped there
     for n in ("fake-a", "fake-b"):  # each worker got one SIGINT, stopped after its step and saved
         assert (tmp_path / n / "train" / "last.safetensors").is_file()
     assert not (tmp_path / "index.html").exists()

@@ -186,6 +186,8 @@ def _run_one(name: str, run: Any, folder: Path, seed: int) -> tuple[dict | None,
     """One recipe at the smoke budget: ``(summary, error, seconds)``; an interruption propagates."""
     t0 = time.perf_counter()
     summary, error = None, None
+    if _STOP is not None and _STOP.is_set():  # queued before the interruption, which cancel() cannot reach
+        raise KeyboardInterrupt(f"{name}: not started, the tour was interrupted")
     try:
         summary = run(folder, budget="smoke", seed=seed)
         recipe_claim(summary)  # a claim that breaks the contract fails this recipe's card
@@ -198,7 +200,10 @@ def _run_one(name: str, run: Any, folder: Path, seed: int) -> tuple[dict | None,
     return summary, error, time.perf_counter() - t0
 
 
-def _worker_init() -> None:
+_STOP: Any = None  # in a worker: the tour's stop event (set on an interruption)
+
+
+def _worker_init(stop: Any = None) -> None:
     """A worker process: one torch thread, its own process group, log lines named by recipe.
 
     Its own process group keeps a terminal's Ctrl-C from reaching it directly: the tour forwards exactly one
@@ -206,6 +211,8 @@ def _worker_init() -> None:
     """
     import torch
 
+    global _STOP
+    _STOP = stop
     torch.set_num_threads(1)
     os.setpgrp()
     logging.basicConfig(level=logging.INFO, format="%(message)s", force=True)
@@ -218,7 +225,8 @@ def _run_parallel(recipes: list, out: Path, seed: int, workers: int, done) -> No
     others are cancelled, and the first interruption (naming a checkpoint to resume from) is raised.
     """
     ctx = mp.get_context("spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init)
+    stop = ctx.Event()
+    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init, initargs=(stop,))
     futures = {pool.submit(_run_one, r.name, r.run, out / r.name, seed): r for r in recipes}
     t0 = time.perf_counter()
     try:
@@ -231,6 +239,7 @@ def _run_parallel(recipes: list, out: Path, seed: int, workers: int, done) -> No
                 result = (None, f"{type(err).__name__}: {err}", time.perf_counter() - t0)
             done(futures[fut], result)
     except (KeyboardInterrupt, TrainingInterrupted) as err:
+        stop.set()
         for f in futures:
             f.cancel()
         for child in mp.active_children():
