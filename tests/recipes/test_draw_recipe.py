@@ -51,6 +51,10 @@ def test_end_to_end(tmp_path, idx_dir):
     assert "test NLL bound (nats)" in html and "no-attention" in html and "80.97" in html
     saved = json.loads((tmp_path / "summary.json").read_text())
     assert saved["test_nll"] == summary["test_nll"]
+    nll, claim = summary["test_nll"], summary["claim"]
+    assert claim["held"] is (nll["attention"] < nll["no-attention"])
+    assert claim["numbers"]["mean image (learned nothing)"] == round(summary["mean_image_nll"], 1) > 0
+    assert summary["thumbnail"] == "curve"
     figs = sorted(p.name for p in (tmp_path / "figures").iterdir())
     assert any("attention-read" in f for f in figs) and any(f.endswith(".gif") for f in figs)
     with Image.open(tmp_path / "animations" / "attention-generation.gif") as im:

@@ -33,7 +33,8 @@ def _args(tmp_path, recipe):
     if recipe == "translate":
         tsv = _write_tsv(tmp_path / "pairs.txt", n=200)
         return [f"data={tsv}", "variants=seq2seq", "vocab_size=30", "emb_dim=8", "hidden_dim=8",
-                "n_valid_bleu=5", "n_valid_loss=10", "n_test=5", "n_train=None"]  # fmt: skip
+                "n_valid_bleu=5", "n_valid_loss=10", "n_test=5", "n_train=None",
+                "source_prefixes=None"]  # fmt: skip
     _write_reviews(tmp_path / "reviews.csv", n=120)
     return ["data=csv", f"data_dir={tmp_path / 'reviews.csv'}", "embed_dim=8", "hidden_size=8",
             "attention_dim=4", "seeds=1", "epochs=1", "models=attention"]  # fmt: skip

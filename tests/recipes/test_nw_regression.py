@@ -25,6 +25,10 @@ def test_smoke_run_parametric_beats_average_by_a_wide_margin(tmp_path):
     assert "attnzoo run nw-regression --budget smoke --seed 0 seeds=3 sweep_points=5" in html
     assert len(list((tmp_path / "figures").glob("*.png"))) == 3
     assert json.loads((tmp_path / "summary.json").read_text())["test_mse"] == mse
+    claim = summary["claim"]  # the tour card: a comparison of the measured means, never a constant
+    assert claim["held"] is True and claim["numbers"]["MSE, parametric"] == round(mse["parametric"][0], 3)
+    assert claim["numbers"]["MSE, average"] == round(mse["average"][0], 3) and "3 of 3" in claim["note"]
+    assert summary["thumbnail"] == "fit" and list((tmp_path / "figures").glob("*-fit.png"))
 
 
 def test_bad_budget_and_override(tmp_path):

@@ -35,6 +35,7 @@ _FILLER = [
 TINY = {  # a model small enough to train in seconds
     "embed_dim": 16, "hidden_size": 16, "attention_dim": 8, "batch_size": 16, "epochs": 3, "lr": 0.02,
     "seeds": 2, "max_train": None, "max_eval": None, "examples": 6,
+    "models": ("attention", "mean", "last", "tfidf"),
 }  # fmt: skip
 
 
@@ -76,6 +77,18 @@ def test_tiny_run_compares_every_model_and_writes_a_report(tiny_run):
     versus = summary["attention_minus_baseline"]
     assert len(versus) == 3 and all("[" in v and "]" in v for v in versus.values())
     assert "paired bootstrap" in page
+    # the tour card: erasing the most-attended word (the planted one) hurts more than erasing a random one
+    claim = summary["claim"]
+    assert claim["held"] is (
+        diag["erase most-attended word: prob drop"] > diag["erase random word: prob drop"]
+    )
+    assert claim["held"] is True, claim
+    assert claim["numbers"]["prob drop, most-attended word"] == pytest.approx(
+        diag["erase most-attended word: prob drop"], abs=1e-3
+    )
+    assert summary["thumbnail"] == "erasure" and list((out / "figures").glob("*-erasure.png"))
+    assert page.count('data-az-view="text"') == 1  # one explorer: the shown reviews, a toggle of models
+    assert "attention, seed 0" in page and "mean pooling (uniform)" in page
 
 
 def test_explain_with_the_runs_checkpoint(tiny_run, tmp_path):

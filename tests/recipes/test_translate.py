@@ -45,6 +45,8 @@ def _write_tsv(path, n=600, seed=0):
 
 TINY = dict(
     variants=("seq2seq", "bahdanau"),
+    source_prefixes=None,  # the smoke budget's easy subset ("I am ...") is not in the synthetic file
+    max_test_words=None,
     n_train=None,
     n_valid_bleu=20,
     n_valid_loss=50,
@@ -85,6 +87,11 @@ def test_run_writes_report_and_summary(tiny_run):
     assert "BLEU against source length" in html or "bleu-length" in html
     assert len(list((out / "figures").glob("*align-bahdanau*"))) >= 4
     assert not list((out / "figures").glob("*align-seq2seq*"))  # no attention, no picture
+    assert html.count('data-az-view="alignment"') == 1  # bahdanau on the probe (no 6-12 word tests)
+    assert summary["claim"]["held"] is (
+        summary["test"]["bahdanau"]["beam 2"]["bleu"] > summary["test"]["seq2seq"]["beam 2"]["bleu"]
+    )
+    assert summary["thumbnail"] == "align-bahdanau"
     for v in ("seq2seq", "bahdanau"):
         assert {"model.json", "src.model", "tgt.model", "best.safetensors", "metrics.jsonl"} <= {
             p.name for p in (out / v).iterdir()
@@ -138,3 +145,46 @@ def test_errors(tmp_path):
 def test_budgets_name_known_variants():
     for cfg in BUDGETS.values():
         assert set(cfg.variants) <= set(VARIANTS)
+
+
+def test_head_maps_pool_every_layer_and_head_to_words_and_roll_out_the_encoder():
+    from attnzoo.data.seq2seq import train_pair_tokenizers
+    from attnzoo.recipes.translate import TranslateConfig
+    from attnzoo.recipes.translate.evaluate import head_maps
+    from attnzoo.recipes.translate.models import build_model
+    from attnzoo.viz import alignment_view, attention_rollout
+
+    pairs = [(f"tom sees {w} now", f"tom voit {w} maintenant") for w in "abcdefghijklmnop"]
+    src_tok, tgt_tok = train_pair_tokenizers(pairs, vocab_size=40)
+    cfg = TranslateConfig(emb_dim=16, tf_layers=2, tf_heads=4, tf_ff=32)
+    torch.manual_seed(0)
+    model = build_model("transformer", cfg, src_tok.vocab_size, tgt_tok.vocab_size).eval()
+    target = tgt_tok.encode("tom voit b maintenant")
+    h = head_maps(model, "tom sees b now", target, src_tok, tgt_tok)
+    S, T = len(h.source_words), len(h.target_words)
+    assert h.source_words[-1] == "</s>" and h.target_words[-1] == "</s>" and S == 5
+    assert h.cross.shape == (2, 4, T, S) and h.encoder.shape == (2, 4, S, S) and h.rollout.shape == (S, S)
+    for rows in (h.cross, h.encoder, h.rollout):  # pooled rows stay distributions over the source words
+        np.testing.assert_allclose(rows.sum(-1), 1.0, atol=1e-6)
+    if len(src_tok.encode("tom sees b now")) == 4:  # one piece a word: pooling is the identity
+        assert np.allclose(h.rollout, attention_rollout(list(torch.tensor(h.encoder)[:, None]))[0].numpy())
+    view = alignment_view(h.source_words, h.target_words, list(h.cross), extra={"r": h.cross[0, 0]})
+    assert 'data-az-view="alignment"' in view
+    rnn = build_model("bahdanau", cfg, src_tok.vocab_size, tgt_tok.vocab_size)
+    assert head_maps(rnn, "tom sees b now", target, src_tok, tgt_tok) is None  # no heads: align() instead
+
+
+def test_claim_compares_measured_bleu():
+    from attnzoo.recipes.translate import BUDGETS
+    from attnzoo.recipes.translate.recipe import _claim
+
+    def results(**bleu):
+        return {n: {"scores": {"beam 3": {"bleu": b}}} for n, b in bleu.items()}
+
+    cfg = BUDGETS["smoke"]
+    c = _claim(results(seq2seq=6.1, bahdanau=14.2, transformer=5.0), cfg, 384)
+    assert c["held"] is True and "bahdanau" in c["text"] and "at most 6 words" in c["text"]
+    assert c["numbers"] == {"BLEU, bahdanau": 14.2, "BLEU, seq2seq": 6.1, "BLEU, transformer": 5.0}
+    assert "1 of 2 attention variants" in c["note"]
+    assert _claim(results(seq2seq=9.0, bahdanau=8.0), cfg, 10)["held"] is False
+    assert _claim(results(bahdanau=8.0), cfg, 10)["held"] is None  # nothing to compare with

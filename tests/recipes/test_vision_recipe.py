@@ -65,6 +65,9 @@ def test_end_to_end_on_idx_files(tmp_path, idx_dir):
     assert runs["se"][0]["flops"] > runs["baseline"][0]["flops"] > 0
     assert all(r[0]["seed"] == 3 and r[0]["train_images_per_s"] > 0 for r in runs.values())
     assert set(saved["channel_class_specificity"]) == {"se", "cbam"}
+    acc, claim = summary["test_acc"], summary["claim"]
+    assert claim["held"] is (max(acc[n][0] for n in ("se", "cbam", "ran")) >= acc["baseline"][0])
+    assert "full budget" in claim["note"] and summary["thumbnail"] == "spatial-cbam"
 
 
 def test_resume_retrains_nothing_and_gives_the_same_numbers(tmp_path, idx_dir):

@@ -25,6 +25,7 @@ __all__ = [
     "check_fields",
     "check_output_dir",
     "check_output_file",
+    "claim",
     "coerce",
     "format_mean_std",
     "mean_std",
@@ -89,6 +90,42 @@ def recipe_command(name: str, budget: str, seed: int, overrides: dict[str, Any])
     parts = ["attnzoo", "run", name, "--budget", budget, "--seed", str(seed)]
     parts += [f"{k}={v}" for k, v in overrides.items()]
     return shlex.join(parts)
+
+
+def claim(
+    text: str,
+    held: Any,
+    numbers: Mapping[str, Any] | None = None,
+    note: str | None = None,
+    *,
+    digits: int = 3,
+) -> dict[str, Any]:
+    """A recipe's ``summary["claim"]`` for its tour card (the contract is in :mod:`attnzoo.recipes.tour`).
+
+    ``held`` is a comparison of this run's own measurements (``bl_attn > bl_plain``, numpy bools too), or
+    None when the run could not measure it; never a constant. Float numbers are rounded to ``digits``
+    decimals so the card stays readable.
+
+    Example::
+
+        summary["claim"] = claim(
+            "attention beats no attention on sentences of at most 6 words",
+            held=bleu["bahdanau"] > bleu["seq2seq"],
+            numbers={"BLEU, bahdanau": bleu["bahdanau"], "BLEU, seq2seq": bleu["seq2seq"]},
+            note="one seed at the smoke budget",
+        )
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"text must be a non-empty sentence, got {text!r}")
+    out: dict[str, Any] = {"text": text.strip(), "held": None if held is None else bool(held)}
+    if numbers:
+        out["numbers"] = {
+            str(k): round(float(v), digits) if isinstance(v, float) or hasattr(v, "dtype") else v
+            for k, v in numbers.items()
+        }
+    if note:
+        out["note"] = str(note)
+    return out
 
 
 def _is_number(v: Any) -> bool:

@@ -120,9 +120,16 @@ def write_report(
         )
         shade = above_uniform(ev["weights"][i])
         rep.add_html(viz.highlight_words_html(words, shade) if words else "<p>(no words)</p>")
+    _explorer(rep, results, ds, test, picks, labels, cfg.max_len, viz)
     diags = [{"seed": r["seed"], **r["diag"]} for r in results.get("attention", []) if r.get("diag")]
     if diags:
         rep.add_heading("How peaked is the attention, and does it point at words that matter?")
+        rep.add_figure(
+            _erasure_figure(diags),
+            "Erasure test: mean drop in the predicted class's probability when the most-attended word, "
+            "or a random word, is deleted from each test review (per attention seed).",
+            name="erasure",
+        )
         rep.add_table(
             diags,
             caption="Per attention seed, on the test reviews of 2+ words. Entropy of the weights over "
@@ -139,6 +146,59 @@ def write_report(
             "length; 1 = a uniform share of attention), words seen at least 5 times.",
         )
     return rep.write(out)
+
+
+def _erasure_figure(diags: list[dict]):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(5.2, 3.2), layout="constrained")
+    ax = fig.add_subplot()
+    kinds = [("most-attended", "#c0392b"), ("random", "#7f8c8d")]
+    width = 0.8 / len(kinds)
+    x = np.arange(len(diags))
+    for k, (kind, colour) in enumerate(kinds):
+        vals = [d[f"erase {kind} word: prob drop"] for d in diags]
+        ax.bar(x + (k - 0.5) * width, vals, width, label=f"erase the {kind} word", color=colour)
+    ax.set_xticks(x, [f"seed {d['seed']}" for d in diags])
+    ax.set_ylabel("drop in predicted-class probability")
+    ax.set_title("Does attention point at words that matter?")
+    ax.axhline(0, color="black", lw=0.6)
+    ax.legend(frameon=False)
+    return fig
+
+
+def _explorer(rep, results: dict, ds, test: list, picks: list[int], labels, max_len: int, viz) -> None:
+    """The shown reviews as one interactive view: hover a word for its weight, toggle between the
+    attention models of each seed and mean pooling (every state weighs 1/n: what no attention looks like)."""
+    runs = [r for r in results.get("attention", []) if r.get("weights")]
+    mean = next(iter(results.get("mean", [])), None)
+    if not runs:
+        return
+    models = [f"attention, seed {r['seed']}" for r in runs]
+    sources = list(zip(models, runs, strict=True))
+    if mean is not None:
+        models.append("mean pooling (uniform)")
+        sources.append((models[-1], mean))
+    docs = []
+    for i in picks:
+        words = _tokens(test[i][0], max_len)
+        if not words:
+            continue
+        weights, notes = {}, {}
+        for m, r in sources:
+            weights[m] = r["weights"][i] if r.get("weights") else [1 / len(words)] * len(words)
+            p = r["probs"][i]
+            k = int(np.argmax(p))
+            notes[m] = f"predicted {labels[k]} (p = {p[k]:.3f})"
+        docs.append(
+            {"words": words, "weights": weights, "note": f"true: {labels[ds.labels[i]]}", "notes": notes}
+        )
+    if docs:
+        rep.add_explorer(
+            viz.text_view(docs, models=models, title="The same reviews: hover a word, switch model"),
+            caption="Each word's attention weight (hover for the number); the menu switches between the "
+            "attention model of each seed and mean pooling, whose uniform 1/n weights are the baseline.",
+        )
 
 
 def _tokens(text: str, max_len: int) -> list[str]:

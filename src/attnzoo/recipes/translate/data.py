@@ -54,7 +54,11 @@ def _grouped_subset(pairs, n: int | None, seed: int) -> tuple[list[str], list[li
 
 def prepare_data(cfg, *, seed: int) -> TranslationData:
     """Read, deduplicate, split (hash of the source), filter, subsample, train BPE on train, batch."""
-    splits = split_pairs(load_pairs(cfg.data, cfg.source))
+    pairs = load_pairs(cfg.data, cfg.source)
+    if cfg.source_prefixes:
+        prefixes = tuple(p.lower() for p in cfg.source_prefixes)
+        pairs = [p for p in pairs if p[0].lower().startswith(prefixes)]
+    splits = split_pairs(pairs)
     train = subsample(filter_by_length(splits.train, max_len=cfg.max_train_words), cfg.n_train, seed=seed)
     valid = filter_by_length(splits.valid, max_len=cfg.max_train_words)
     src_tok, tgt_tok = train_pair_tokenizers(train, cfg.vocab_size)
@@ -63,11 +67,14 @@ def prepare_data(cfg, *, seed: int) -> TranslationData:
         return bucket_pairs(pairs, src_tok, tgt_tok, batch_size=cfg.batch_size, seed=shuffle_seed)
 
     valid_sources, valid_refs = _grouped_subset(valid, cfg.n_valid_bleu, seed=0)
-    test_sources, test_refs = _grouped_subset(splits.test, cfg.n_test, seed=0)
+    test = splits.test
+    if cfg.max_test_words is not None:  # the source's length only: every reference of it stays
+        test = [p for p in test if len(p[0].split()) <= cfg.max_test_words]
+    test_sources, test_refs = _grouped_subset(test, cfg.n_test, seed=0)
     stats = {
         "pairs_train": len(train),
         "pairs_valid": len(valid),
-        "pairs_test": len(splits.test),
+        "pairs_test": len(test),
         "test_sources_decoded": len(test_sources),
         "src_vocab": src_tok.vocab_size,
         "tgt_vocab": tgt_tok.vocab_size,

@@ -15,7 +15,7 @@ import torch
 
 from attnzoo.data.batching import collate_pairs
 from attnzoo.data.subword import BOS_ID, EOS_ID, PAD_ID, SubwordTokenizer
-from attnzoo.models.encdec import EncoderDecoder, generate
+from attnzoo.models.encdec import EncoderDecoder, generate, source_mask
 from attnzoo.recipes.translate.data import TranslationData
 
 _log = logging.getLogger("attnzoo.recipes.translate")
@@ -151,6 +151,61 @@ def align(
     )
 
 
+@dataclass
+class HeadMaps:
+    """Every layer and head of a Transformer on one translation, pooled to words (as :class:`Alignment`).
+
+    ``cross[l, h, i, j]``: decoder layer l, head h, target word i over source word j; ``encoder[l, h, i, j]``
+    and ``rollout[i, j]`` (Abnar & Zuidema 2020, over the encoder layers): source word i over source word j.
+    """
+
+    source_words: list[str]
+    target_words: list[str]
+    cross: np.ndarray  # (N, H, T_words, S_words)
+    encoder: np.ndarray  # (N, H, S_words, S_words)
+    rollout: np.ndarray  # (S_words, S_words)
+
+
+def _pool(w: np.ndarray, row_groups: list[list[int]], col_groups: list[list[int]]) -> np.ndarray:
+    """Pieces to words over the last two axes: columns summed, rows averaged (rows stay distributions)."""
+    cols = np.stack([w[..., g].sum(-1) for g in col_groups], -1)
+    return np.stack([cols[..., g, :].mean(-2) for g in row_groups], -2)
+
+
+@torch.no_grad()
+def head_maps(
+    model: EncoderDecoder,
+    source: str,
+    target_ids: Sequence[int],
+    src_tok: SubwordTokenizer,
+    tgt_tok: SubwordTokenizer,
+) -> HeadMaps | None:
+    """Teacher-force ``target_ids`` through a Transformer and keep every head; None for other models."""
+    from attnzoo.viz import attention_rollout
+
+    net = getattr(model, "net", None)
+    if net is None or not hasattr(net, "encode"):
+        return None
+    model.eval()
+    s_ids = src_tok.encode(source)
+    b = collate_pairs([s_ids], [list(target_ids)])
+    mask = source_mask(b.src_lengths, b.src.shape[1])
+    out = net(b.src, b.tgt_in, src_key_padding_mask=mask, return_attention=True, average_weights=False)
+    n = len(s_ids) + 1  # the pieces and </s>
+    enc = [w[:, :, :n, :n].double() for w in out.encoder_weights]  # each (1, H, n, n)
+    cross = torch.stack([w[0, :, :, :n] for w in out.decoder_cross_weights]).double().numpy()
+    t_ids = list(target_ids)
+    s_groups = [*_word_groups(src_tok, s_ids), [len(s_ids)]]
+    t_groups = [*_word_groups(tgt_tok, t_ids), [len(t_ids)]]
+    return HeadMaps(
+        [*_words(src_tok, s_ids, s_groups[:-1]), "</s>"],
+        [*_words(tgt_tok, t_ids, t_groups[:-1]), "</s>"],
+        _pool(cross, t_groups, s_groups),
+        _pool(torch.cat(enc).numpy(), s_groups, s_groups),
+        _pool(attention_rollout(enc)[0].numpy(), s_groups, s_groups),
+    )
+
+
 def valid_loss(model: EncoderDecoder, batches: Sequence, pad_id: int = PAD_ID) -> float:
     """Mean token negative log-likelihood (nats, no label smoothing) over ``batches``."""
     total, count = 0.0, 0
@@ -200,6 +255,7 @@ def evaluate_variant(name: str, model, data: TranslationData, cfg, history: list
         model, samples, src_tok, tgt_tok, beam_size=cfg.beam_size, length_penalty=cfg.length_penalty
     )
     alignments = [align(model, s, i, src_tok, tgt_tok) for s, i in zip(samples, sample_ids, strict=True)]
+    heads = [head_maps(model, s, i, src_tok, tgt_tok) for s, i in zip(samples, sample_ids, strict=True)]
     _log.info("translate: %s test %s", name, {k: round(v["bleu"], 2) for k, v in scores.items()})
     return {
         "scores": scores,
@@ -208,6 +264,7 @@ def evaluate_variant(name: str, model, data: TranslationData, cfg, history: list
         "history": history,
         "examples": list(zip(samples, ids_to_text(tgt_tok, sample_ids), strict=True)),
         "alignments": alignments,
+        "head_maps": heads,
         "test_examples": _examples(data, beam_hyps),
     }
 

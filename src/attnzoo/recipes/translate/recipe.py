@@ -11,6 +11,7 @@ import torch
 
 from attnzoo.recipes._common import (
     budget_config,
+    claim,
     parse_overrides_into,
     prepare_run_dir,
     recipe_command,
@@ -69,7 +70,41 @@ def run(
         "bleu_by_length": {n: r["by_length"] for n, r in results.items()},
         "train_seconds": {n: r["train_seconds"] for n, r in results.items()},
     }
+    summary["claim"] = _claim(results, cfg, data.stats["test_sources_decoded"])
+    main = _main_attention(results)
+    summary["thumbnail"] = f"align-{main}" if main else "bleu-length"
     command = recipe_command("translate", budget, seed, overrides)
     write_report(out, results, data, cfg, command)
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     return summary
+
+
+def _main_attention(results: dict) -> str | None:
+    """The attention variant the claim is about: Bahdanau (the paper's RNNsearch) if run, else the first."""
+    attn = [n for n in results if n != "seq2seq"]
+    return "bahdanau" if "bahdanau" in attn else (attn[0] if attn else None)
+
+
+def _claim(results: dict, cfg, n_test: int) -> dict:
+    """Attention beats no attention: test BLEU (beam) of the main attention variant against seq2seq."""
+    beam = f"beam {cfg.beam_size}"
+    bleu = {n: r["scores"][beam]["bleu"] for n, r in results.items()}
+    main = _main_attention(results)
+    where = f"sentences of at most {cfg.max_test_words} words" if cfg.max_test_words else "the test sentences"
+    if main is None or "seq2seq" not in bleu:
+        return claim(
+            f"attention beats no attention on {where}",
+            held=None,
+            numbers={f"BLEU, {n}": v for n, v in bleu.items()},
+            note="needs both seq2seq and an attention variant in variants",
+        )
+    others = [n for n in bleu if n != "seq2seq"]
+    beaten = sum(bleu[n] > bleu["seq2seq"] for n in others)
+    return claim(
+        f"attention ({main}) beats no attention (seq2seq, one fixed context) on {where}",
+        held=bleu[main] > bleu["seq2seq"],
+        numbers={f"BLEU, {n}": v for n, v in sorted(bleu.items(), key=lambda kv: -kv[1])},
+        note=f"test BLEU, {beam}, {n_test} test sources; {beaten} of {len(others)} attention variants "
+        "beat seq2seq",
+        digits=1,
+    )

@@ -62,6 +62,7 @@ def write_report(out: Path, results: dict, data: TranslationData, cfg, command: 
     rep.add_heading("Sample translations (beam search)")
     for name, r in results.items():
         rep.add_table(r["test_examples"], caption=f"{name}: random test sentences")
+    _explorers(rep, results, viz)
     rep.add_heading("Where the decoder looks")
     rep.add_text(
         "Each row is a target word, each column a source word; a row is the attention while that word was "
@@ -108,3 +109,61 @@ def _alignments(rep, results: dict, viz) -> None:
                 ylabel="target words",
             )
             rep.add_figure(fig, caption=f"{name}: '{src}' -> '{hyp}'", name=f"align-{name}")
+
+
+def _explorers(rep, results: dict, viz, per_variant: int = 3) -> None:
+    """Interactive views: hover a target word for its attention over the source; the Transformer's every
+    layer and head, and the rollout of its encoder self-attention."""
+    views = [(n, r) for n, r in results.items() if any(a is not None for a in r["alignments"])]
+    if not views:
+        return
+    rep.add_heading("Explore the attention")
+    rep.add_text(
+        "Hover (or tap) a target word to see where the decoder looked while producing it, in a test "
+        "sentence and in the probe 'Tom chases Jerry.'. For the Transformer, pick a decoder layer and a head "
+        "(or all heads, each in its colour), and below it the encoder's self-attention with its rollout "
+        "across layers (Abnar & Zuidema 2020): how much each source word reaches each encoder output."
+    )
+    for name, r in views:
+        for k in _explorer_picks(r["examples"], per_variant):
+            (src, hyp), a, h = r["examples"][k], r["alignments"][k], r["head_maps"][k]
+            if h is not None:
+                layers = [f"decoder layer {i + 1}" for i in range(len(h.cross))]
+                view = viz.alignment_view(
+                    _short(h.source_words),
+                    _short(h.target_words),
+                    list(h.cross),
+                    map_names=layers,
+                    title=f"{name}: '{src}' -> '{hyp}' (cross-attention)",
+                )
+                rep.add_explorer(view)
+                enc = [f"encoder layer {i + 1}" for i in range(len(h.encoder))]
+                view = viz.alignment_view(
+                    _short(h.source_words),
+                    _short(h.source_words),
+                    list(h.encoder),
+                    map_names=enc,
+                    extra={"rollout (all layers)": h.rollout},
+                    query_label="source (query)",
+                    key_label="source (key)",
+                    title=f"{name}: '{src}' (encoder self-attention)",
+                )
+                rep.add_explorer(view)
+            elif a is not None:
+                view = viz.alignment_view(
+                    _short(a.source_words),
+                    _short(a.target_words),
+                    a.weights,
+                    title=f"{name}: '{src}' -> '{hyp}'",
+                )
+                rep.add_explorer(view)
+
+
+def _explorer_picks(examples: list, k: int) -> list[int]:
+    """The first ``k - 1`` examples (test sentences) and the first probe ("Tom chases Jerry.")."""
+    from attnzoo.recipes.translate.evaluate import PROBES
+
+    probes = {s for ss in PROBES.values() for s in ss}
+    tests = [i for i, (s, _) in enumerate(examples) if s not in probes]
+    first_probe = next((i for i, (s, _) in enumerate(examples) if s in probes), None)
+    return tests[: k - 1] + ([first_probe] if first_probe is not None else [])

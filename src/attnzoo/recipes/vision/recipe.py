@@ -12,6 +12,7 @@ from pathlib import Path
 from attnzoo.data.images import Normalise
 from attnzoo.recipes._common import (
     budget_config,
+    claim,
     parse_overrides_into,
     prepare_run_dir,
     recipe_command,
@@ -112,6 +113,9 @@ def run(
         "best_test_acc": stats[best]["test_acc"][0],
         "seconds": round(time.perf_counter() - start, 1),
     }
+    summary["claim"] = _claim(stats, cfg, budget)
+    shown = [n for n in ("cbam", "scse", "sse", "coord", "ran") if n in spatial]
+    summary["thumbnail"] = f"spatial-{shown[0]}" if shown else "curves"
     write_report(
         out,
         cfg=cfg,
@@ -129,3 +133,32 @@ def run(
     )
     (out / "summary.json").write_text(json.dumps({**summary, "runs": results}, indent=2))
     return summary
+
+
+def _claim(stats: dict, cfg: VisionConfig, budget: str) -> dict:
+    """An attention module is at least as good as the plain ResNet: the best module's test accuracy
+    against the baseline's, same budget and seeds; the note gives the seed-noise verdict of each."""
+    base = stats[BASELINE]["test_acc"][0]
+    others = {n: st for n, st in stats.items() if n != BASELINE}
+    text = "an attention module in every block is at least as good as the plain ResNet at equal budget"
+    if not others:
+        return claim(text, held=None, note="no attention module in modules")
+    best = max(others, key=lambda n: others[n]["test_acc"][0])
+    numbers = {f"test acc %, {n}": st["test_acc"][0] for n, st in others.items()}
+    note = f"best: {best}"
+    if cfg.seeds > 1:  # one seed has no noise estimate: every verdict would say so
+        note += "; " + "; ".join(f"{n}: {st['verdict']}" for n, st in others.items())
+    if budget == "smoke":
+        full = BUDGETS["full"]
+        note += (
+            f". {cfg.seeds} seed(s), {cfg.epochs} epochs on {cfg.train_limit or 'all'} images: a point or "
+            f"two is noise here; the full budget ({full.epochs} epochs, {full.seeds} seeds, every training "
+            "image) is the real test"
+        )
+    return claim(
+        text,
+        held=others[best]["test_acc"][0] >= base,
+        numbers={"test acc %, resnet (no attention)": base, **numbers},
+        note=note,
+        digits=2,
+    )
