@@ -78,8 +78,9 @@ class OCRConfig:
                 "emb_dim",
                 "align_dim",
                 "beam_size",
+                "font_sizes",
             ),
-            nonneg=("figure_words",),
+            nonneg=("figure_words", "max_rotation", "max_noise", "max_blur"),
             fraction=("test_fraction", "val_fraction", "dropout"),
         )
         bad = [m for m in self.models if m not in MODELS]

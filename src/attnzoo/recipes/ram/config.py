@@ -65,6 +65,7 @@ class RAMRecipeConfig:
             self,
             positive=(
                 "train_size",
+                "location_lr_scale",
                 "val_size",
                 "test_size",
                 "glimpses",

@@ -79,6 +79,7 @@ class TranslateConfig:
             positive=(
                 "n_train",
                 "max_train_words",
+                "max_test_words",
                 "n_valid_bleu",
                 "n_valid_loss",
                 "n_test",
