@@ -16,6 +16,7 @@ class CaptionConfig:
     n_test: int = 1000  # test scenes, built from MNIST's test digits
     canvas: int = 64  # scene side in pixels (the encoder's grid is canvas / 8)
     max_digits: int = 4  # 1..max_digits digits a scene, uniformly
+    sizes: tuple[str, ...] = ("small", "large")  # digit sizes drawn from (("large",): an easier set)
     variants: tuple[str, ...] = VARIANTS  # attention variants trained, same budget and seed
     epochs: int = 10  # passes over the training scenes (every caption of a scene each pass)
     batch_images: int = 16  # scenes a batch; all their captions go in (one encoder pass per scene)
@@ -26,6 +27,10 @@ class CaptionConfig:
     emb_dim: int = 64  # word embedding / deep-output size
     hidden_dim: int = 256  # LSTM size
     att_dim: int = 128  # f_att hidden size
+    coords: bool = False  # CoordConv: x, y maps appended to the image (not in the paper)
+    init_from_mean: bool = (
+        True  # the paper's h_0 = f_init(mean a_i); False: the decoder sees the image only via z_t
+    )
     doubly_stochastic: float = 1.0  # lambda of the doubly stochastic penalty
     entropy_weight: float = 0.01  # lambda_e, hard attention's entropy bonus
     hard_soft_mix: float = 0.5  # hard: probability per image of the expected context (the paper 0.5)
