@@ -40,9 +40,37 @@ class CaptionConfig:
     data_root: str | None = None  # folder with MNIST IDX files; None: the attnzoo cache ("mnist")
 
 
+# smoke: an easier set for the tour (canvas 48 -> a 6x6 grid, 1-2 digits, all large) and a smaller
+# model; lambda 0: at T ~ 7 steps and L = 36 regions the doubly stochastic penalty's floor is
+# (L - T)^2 / L ~ 23, eight times the caption NLL, and its gradient pushes every map toward uniform.
+# Measured (soft only, one thread, load 11-20 on 2 cores, `benchmarks`-free script over train_variant):
+# 2000 scenes x 2 epochs, batch 16, lr 3e-3: 22 CPU-s of training; the digit word is still near chance
+# (~115 of 150 generated digit words name a digit not in the scene), so grounding is not above chance:
+# argmax in box 10 % against 34 % (mass 0.28, 52 words scored), lambda 1: 6 % (mass 0.34, 36 words);
+# CoordConv and an image-blind h_0 did not change that (15 % and 0 %); batch 8 x 750 steps, lr 3e-3 or
+# 1e-2, and 1-digit scenes also left the digit NLL at ~1.8 nats after 750 steps. The tour's claim is
+# therefore computed and reported as not held at this budget; the slow digit learning is unexplained.
 BUDGETS = {
-    "smoke": CaptionConfig(n_train=3000, n_val=100, n_test=150, epochs=2, max_digits=2, beam_size=0),
-    "full": CaptionConfig(),
+    "smoke": CaptionConfig(
+        n_train=2000,
+        n_val=100,
+        n_test=150,
+        epochs=2,
+        canvas=48,
+        max_digits=2,
+        sizes=("large",),
+        enc_channels=(16, 32, 32),
+        feat_dim=64,
+        emb_dim=32,
+        hidden_dim=128,
+        att_dim=64,
+        lr=3e-3,
+        doubly_stochastic=0.0,
+        beam_size=0,
+    ),
+    # full: the set (1-4 digits, both sizes, canvas 64 -> 8x8 grid). Not measured to the target:
+    # see benchmarks/caption_curve.py for the curve that was measured and the report for the projection.
+    "full": CaptionConfig(doubly_stochastic=0.0),
 }
 
 PROSE = (
