@@ -3,7 +3,8 @@
 Usage: ``OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/caption_curve.py OUT [key=value ...]
 [--every N] [--steps N] [--test N]`` (keys: :class:`attnzoo.recipes.caption.config.CaptionConfig`, on top
 of the ``full`` budget). Appends one JSON line per point to ``OUT/curve.jsonl`` (steps, CPU seconds of
-training, the soft row's metrics) and keeps ``OUT/state.pt`` to continue from on the next call.
+training, the variant's metrics; batches of scenes drawn at random, not by epochs) and keeps
+``OUT/state.pt`` to continue from on the next call.
 """
 
 from __future__ import annotations
