@@ -65,6 +65,16 @@ def test_bad_input():
         make_scenes(d[:, :10], y, 2, seed=0)
     with pytest.raises(ValueError, match="max_digits"):
         make_scenes(d, y, 2, seed=0, max_digits=5)
+    with pytest.raises(ValueError, match="sizes"):
+        make_scenes(d, y, 2, seed=0, sizes=("huge",))
+
+
+def test_sizes_restricts_the_digits():
+    d, y = _digits()
+    ss = make_scenes(d, y, 20, seed=2, size=48, sizes=("large",))
+    assert {w for sc in ss.scenes for w in sc.sizes} == {"large"}
+    assert all(b[2] - b[0] == SIZES["large"] for sc in ss.scenes for b in sc.boxes)
+    assert all("small" not in c for sc in ss.scenes for c in sc.captions)
 
 
 def _karpathy(tmp_path):

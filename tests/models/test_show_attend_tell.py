@@ -47,6 +47,17 @@ def test_no_attention_uses_mean_feature():
     assert (out.alphas == 0).all() and out.sample_log_prob is None
 
 
+def test_coords_and_image_blind_init():
+    m = _model(coords=True, init_from_mean=False).eval()
+    x, tok = _batch()
+    st = m.encode(x)
+    torch.testing.assert_close(st["h"], st["h"][:1].expand_as(st["h"]))  # h_0 does not see the image
+    assert m.encoder.net[0].in_channels == 3  # grey + x + y
+    flat = torch.zeros_like(x)  # the coordinate maps still make the cells differ on a blank image
+    assert m.encode(flat)["feats"].std(1).max() > 0
+    assert m(x, tok).logits.shape == (3, 5, V)
+
+
 def test_doubly_stochastic_penalty_formula():
     g = torch.Generator().manual_seed(0)
     alphas = torch.softmax(torch.randn(2, 4, 6, generator=g), -1)

@@ -10,6 +10,7 @@ from attnzoo.recipes import get_recipe
 from attnzoo.recipes.caption import caption_image
 from attnzoo.recipes.caption.evaluate import bleu_scores
 from attnzoo.recipes.caption.report import results_table
+from attnzoo.recipes.tour import recipe_claim, tour_entry
 
 
 def _fake_mnist(root, n_train=60, n_test=20):
@@ -70,6 +71,15 @@ def test_recipe_end_to_end_and_cli(tmp_path, capsys):
     assert "attnzoo run caption --budget smoke --seed 0" in html and "BLEU-4" in html
     assert len(list((out / "figures").glob("*attention-*.png"))) == 1
     assert json.loads((out / "summary.json").read_text())["metrics"] == s["metrics"]
+    # the tour's card: a claim computed from the soft row, the per-word figure as thumbnail, explorers
+    claim = recipe_claim(s)
+    soft = s["metrics"]["soft"]["all"]
+    assert claim["held"] is False  # 6 scenes cannot score 100 words
+    if soft["argmax_in_box"] is not None:
+        assert claim["numbers"]["argmax in box, soft"] == soft["argmax_in_box"]
+        assert f"{100 * soft['argmax_in_box']:.0f} % of {soft['words']} digit words" in claim["text"]
+    assert s["thumbnail"] == "attention-0" and tour_entry("caption", "", "", out, summary=s)["thumbnail"]
+    assert html.count("Test scene 0, soft attention") == 1 and "Test scene 0, hard attention" in html
 
     # the saved captioner reproduces the recipe's own test caption, and the CLI prints it
     from PIL import Image

@@ -24,6 +24,9 @@ def test_grounding_on_hand_made_maps():
     s = summarize_grounding(g, unmatched=2)
     assert s["words"] == 4 and s["unmatched_words"] == 2
     assert s["argmax_in_box"] == 0.5 and abs(s["mass_in_box"] - 0.55) < 1e-12
+    # 2 hits against 1.0625 expected, variance 2 * 0.1875 + 0.05859375 + 0.25 (by hand)
+    assert abs(s["z"] - (2 - 1.0625) / np.sqrt(0.68359375)) < 1e-12
+    assert summarize_grounding(grounding(np.ones((1, 4, 4)) / 16, [[(0, 0, 16, 16)]], (16, 16)))["z"] is None
 
 
 def test_grounding_bad_input():

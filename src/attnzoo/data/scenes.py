@@ -108,6 +108,7 @@ def make_scenes(
     seed: int,
     size: int = 64,
     max_digits: int = 4,
+    sizes: tuple[str, ...] = tuple(SIZES),
     tries: int = 200,
 ) -> SceneSet:
     """Build ``n`` scenes from MNIST-like digits.
@@ -119,6 +120,8 @@ def make_scenes(
         seed: seeds the choice of digits, counts, sizes and places.
         size: canvas side in pixels (>= 28).
         max_digits: most digits a scene holds (1-4); the count is uniform in 1..max_digits.
+        sizes: the size words drawn from, uniformly (keys of :data:`SIZES`); ``("large",)`` makes an
+            easier set (every digit as MNIST draws it; captions still name the size).
         tries: random placements tried per digit before the scene keeps fewer digits.
 
     Returns:
@@ -136,11 +139,13 @@ def make_scenes(
         raise ValueError(f"size must be an int >= 28, got {size!r}")
     if max_digits not in (1, 2, 3, 4):
         raise ValueError(f"max_digits must be 1-4, got {max_digits!r}")
+    if not sizes or any(w not in SIZES for w in sizes):
+        raise ValueError(f"sizes must be a non-empty tuple of {tuple(SIZES)}, got {sizes!r}")
     scale = 255.0 if digits.dtype == np.uint8 else 1.0
     rng = np.random.default_rng(seed)
     images = np.zeros((n, size, size), dtype=np.float32)
     scenes = []
-    size_words = list(SIZES)
+    size_words = list(sizes)
     for s in range(n):
         count = int(rng.integers(1, max_digits + 1))
         boxes: list[tuple[int, int, int, int]] = []

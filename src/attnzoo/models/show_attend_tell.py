@@ -25,8 +25,9 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from attnzoo.functional import attention, get_normalizer
-from attnzoo.models._rnn import _additive_on_projected
+from attnzoo.models._sat_attend import attend
+from attnzoo.models._sat_encoder import GridEncoder
+from attnzoo.models._sat_objectives import doubly_stochastic_penalty, reinforce_surrogate
 from attnzoo.nn import AdditiveScore
 from attnzoo.nn.decoding import beam_search, greedy_search, reorder_state
 
@@ -52,6 +53,8 @@ class ShowAttendTellConfig:
     in_channels: int = 1  # image channels (1 grey, 3 colour)
     enc_channels: tuple[int, ...] = (16, 32, 64)  # conv widths; each stage halves the grid (2x2 max pool)
     batch_norm: bool = True  # BatchNorm after each conv stage (not in the paper's VGG; trains faster here)
+    coords: bool = False  # append x, y coordinate maps to the image (CoordConv; not in the paper)
+    init_from_mean: bool = True  # h_0, c_0 = f_init(mean a_i) (the paper); False: learned, image-blind
     feat_dim: int = 128  # D, size of each annotation vector a_i
     emb_dim: int = 64  # m, word embedding size (also the deep output's size)
     hidden_dim: int = 256  # n, LSTM size
@@ -112,65 +115,6 @@ class Generation(NamedTuple):
     grid: tuple[int, int]  # (h, w): alphas[..., l] is cell (l // w, l % w)
 
 
-def doubly_stochastic_penalty(alphas: Tensor, step_mask: Tensor, region_mask: Tensor | None = None) -> Tensor:
-    """``sum_i (1 - sum_t alpha_ti)^2`` per image (eq. 14 without lambda), over real steps and regions.
-
-    Shape: alphas ``(B, T, L)``, step_mask ``(B, T)`` bool (False on padding steps), region_mask ``(B, L)``
-    bool or None -> ``(B,)``.
-    """
-    total = (alphas * step_mask[..., None]).sum(1)  # (B, L)
-    sq = (1.0 - total) ** 2
-    if region_mask is not None:
-        sq = sq * region_mask
-    return sq.sum(-1)
-
-
-def reinforce_surrogate(
-    reward: Tensor,
-    baseline: float | Tensor,
-    sample_log_prob: Tensor,
-    entropy: Tensor,
-    weight: Tensor,
-    *,
-    reinforce_weight: float,
-    entropy_weight: float,
-) -> Tensor:
-    """A loss whose gradient is minus the paper's eq. 12 learning signal for the sampled regions.
-
-    ``-(lambda_r (R - b) sum_t log p(s_t) + lambda_e sum_t H[alpha_t])``, summed over steps with ``weight``
-    (B, T) (1 on real steps of images that used the sample), averaged over the batch; ``R`` (B,) is
-    detached. Shape: reward ``(B,)``, sample_log_prob / entropy / weight ``(B, T)`` -> scalar.
-    """
-    adv = (reward.detach() - baseline)[:, None]
-    signal = reinforce_weight * adv * sample_log_prob + entropy_weight * entropy
-    return -(signal * weight).sum(1).mean()
-
-
-class _Encoder(nn.Module):
-    """conv3x3-ReLU-maxpool stages, then conv3x3-ReLU and a 1x1 conv to D: ``(B, C, H, W) -> (B, D, h, w)``.
-
-    One conv a stage keeps it cheap on CPU; the last 3x3 conv at the final grid widens each cell's view.
-    """
-
-    def __init__(self, c: ShowAttendTellConfig):
-        super().__init__()
-        layers, prev = [], c.in_channels
-        for ch in c.enc_channels:
-            norm = [nn.BatchNorm2d(ch)] if c.batch_norm else []
-            layers += [
-                nn.Conv2d(prev, ch, 3, padding=1, bias=not c.batch_norm),
-                *norm,
-                nn.ReLU(),
-                nn.MaxPool2d(2),
-            ]
-            prev = ch
-        layers += [nn.Conv2d(prev, c.feat_dim, 3, padding=1), nn.ReLU(), nn.Conv2d(c.feat_dim, c.feat_dim, 1)]
-        self.net = nn.Sequential(*layers)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.net(x)
-
-
 class ShowAttendTell(nn.Module):
     """CNN encoder + attention LSTM decoder (soft, hard or no attention, as ``config.attention`` says).
 
@@ -180,7 +124,7 @@ class ShowAttendTell(nn.Module):
     def __init__(self, config: ShowAttendTellConfig):
         super().__init__()
         c = self.config = config
-        self.encoder = _Encoder(c)
+        self.encoder = GridEncoder(c.in_channels, c.enc_channels, c.feat_dim, c.batch_norm, coords=c.coords)
         self.init_h = nn.Linear(c.feat_dim, c.hidden_dim)  # f_init,h
         self.init_c = nn.Linear(c.feat_dim, c.hidden_dim)  # f_init,c
         self.score = AdditiveScore(c.hidden_dim, c.feat_dim, c.att_dim)  # f_att
@@ -214,40 +158,15 @@ class ShowAttendTell(nn.Module):
             "keys": self.score.project_keys(feats),  # W_a a_i once per image, (B, L, att)
             "mask": region_mask,
             "mean": mean,
-            "h": torch.tanh(self.init_h(mean)),
-            "c": torch.tanh(self.init_c(mean)),
+            "h": torch.tanh(self.init_h(mean if self.config.init_from_mean else torch.zeros_like(mean))),
+            "c": torch.tanh(self.init_c(mean if self.config.init_from_mean else torch.zeros_like(mean))),
             "grid": tuple(grid.shape[2:]),  # (h, w), a plain leaf the searches pass through
         }
 
-    def _context(self, h: Tensor, state: dict, how: str, generator=None):
-        """z_t before gating, alpha_t and (for ``how="sample"``) log p(s_t) and H[alpha_t]."""
-        feats, mask = state["feats"], state["mask"]
-        if self.config.attention == "none":
-            return state["mean"], feats.new_zeros(feats.shape[:2]), None, None
-        if how == "soft":
-            z, alpha = attention(
-                h[:, None],
-                state["keys"],
-                feats,
-                score=_additive_on_projected,
-                score_module=self.score,
-                mask=mask[:, None],
-                return_weights=True,
-            )
-            return z[:, 0], alpha[:, 0], None, None
-        scores = self.score(h[:, None], projected_keys=state["keys"])  # (N, 1, L), scored once
-        alpha = get_normalizer("softmax")(scores, mask[:, None])[:, 0]  # (N, L)
-        if how == "mode":
-            pick = get_normalizer("hard")(scores, mask[:, None])  # one-hot argmax, (N, 1, L)
-            return (pick @ feats)[:, 0], alpha, None, None
-        sampled = get_normalizer("sample")(scores, mask[:, None], generator=generator)
-        z = (sampled.weights @ feats)[:, 0]  # a_{s_t}, (N, D)
-        entropy = -(alpha * torch.log(alpha.clamp_min(1e-12))).sum(-1)
-        return z, alpha, sampled.log_prob[:, 0], entropy
-
     def _step(self, tokens: Tensor, state: dict, how: str, generator=None, soft_rows=None):
         h, c = state["h"], state["c"]
-        z, alpha, logp, ent = self._context(h, state, how, generator)
+        how = "none" if self.config.attention == "none" else how
+        z, alpha, logp, ent = attend(self.score, h, state, how, generator)
         if soft_rows is not None:  # hard training: these images use the expected context instead
             z_soft = (alpha[:, None] @ state["feats"])[:, 0]
             z = torch.where(soft_rows[:, None], z_soft, z)

@@ -12,7 +12,7 @@ from attnzoo.recipes.caption.config import BUDGETS, PROSE, VARIANTS, CaptionConf
 from attnzoo.recipes.caption.report import write_report
 from attnzoo.recipes.caption.train import build_scenes, default_vocab, load_captioner, train_variant
 
-__all__ = ["BUDGETS", "CaptionConfig", "caption_image", "run"]
+__all__ = ["BUDGETS", "CaptionConfig", "caption_image", "grounding_claim", "run"]
 
 
 def _load_digits(cfg: CaptionConfig) -> dict:
@@ -51,15 +51,51 @@ def run(
         model, info = train_variant(v, cfg, data, vocab, out / v, seed=seed, resume=resume)
         ev = evaluate_variant(model, data["test"], vocab, beam_size=cfg.beam_size, max_len=cfg.max_len)
         results[v] = {**ev, **info}
-    summary = {
-        "recipe": "caption",
-        "budget": budget,
-        "seed": seed,
-        "metrics": {v: r["metrics"] for v, r in results.items()},
-    }
-    write_report(out, cfg, data, results, recipe_command("caption", budget, seed, overrides), PROSE)
+    metrics = {v: r["metrics"] for v, r in results.items()}
+    summary = {"recipe": "caption", "budget": budget, "seed": seed, "claim": grounding_claim(metrics)}
+    summary["metrics"] = metrics
+    thumb = write_report(out, cfg, data, results, recipe_command("caption", budget, seed, overrides), PROSE)
+    if thumb is not None:
+        summary["thumbnail"] = thumb
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     return summary
+
+
+def grounding_claim(metrics: dict, *, min_words: int = 100, min_z: float = 3.0) -> dict:
+    """The tour's claim: soft attention looks at the digit it names, above chance (see the tour's contract).
+
+    Held when at least ``min_words`` digit words were scored and their argmax-in-box rate lies ``min_z``
+    standard deviations above chance (:func:`~attnzoo.recipes.caption.grounding.summarize_grounding`);
+    None when soft attention was not trained.
+    """
+    if "soft" not in metrics:
+        return {"text": "soft attention looks at the digit it names (not run: no soft variant)", "held": None}
+    soft = metrics["soft"]["all"]
+    if soft.get("argmax_in_box") is None:
+        text = "soft attention looks at the digit it names: no generated digit word named one in its scene"
+        return {"text": text, "held": False}
+    hit, chance, n, z = soft["argmax_in_box"], soft["chance"], soft["words"], soft["z"]
+    numbers = {
+        "argmax in box, soft": hit,
+        "chance (box share)": chance,
+        "digit words scored": n,
+        "z above chance": z,
+        "BLEU-4, soft": soft["BLEU-4"],
+    }
+    for v in ("hard", "none"):
+        if metrics.get(v, {}).get("all"):
+            numbers[f"BLEU-4, {v}"] = metrics[v]["all"]["BLEU-4"]
+    hard = metrics.get("hard", {}).get("all", {})
+    if hard.get("argmax_in_box") is not None:
+        numbers["argmax in box, hard"] = hard["argmax_in_box"]
+    return {
+        "text": f"soft attention looks at the digit it names: its most-attended cell is in the digit's box "
+        f"for {100 * hit:.0f} % of {n} digit words against {100 * chance:.0f} % by chance",
+        "held": bool(n >= min_words and z is not None and z >= min_z),
+        "numbers": numbers,
+        "note": f"held means at least {min_words} words scored and z >= {min_z:g}; the paper-scale targets "
+        "(BLEU-4 >= 0.6, argmax in box >= 85 %) need the full budget",
+    }
 
 
 def caption_image(image_path: str | Path, checkpoint: str | Path, *, plot: str | Path | None = None) -> str:

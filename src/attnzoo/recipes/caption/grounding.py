@@ -90,13 +90,21 @@ def digit_word_boxes(tokens: Sequence[str], scene: Scene) -> tuple[list[int], li
 
 def summarize_grounding(g: Grounding, unmatched: int = 0) -> dict[str, float | int | None]:
     """Means over the scored words: mass in box, argmax in box, chance (None when no word was scored);
-    and the counts."""
+    the counts; and ``z``, how many standard deviations the argmax hits lie above chance.
+
+    ``z = (hits - sum_n c_n) / sqrt(sum_n c_n (1 - c_n))``: under "the argmax cell is a random cell" each
+    word hits with about its chance ``c_n`` (independently), so z >= 3 is a one-sided test at about 0.1 %
+    (None when no word was scored or every chance is 0 or 1).
+    """
     n = len(g.mass)
     mean = (lambda a: float(np.mean(a))) if n else (lambda a: None)
+    var = float(np.sum(g.chance * (1 - g.chance)))
+    z = float((np.sum(g.argmax_in) - np.sum(g.chance)) / np.sqrt(var)) if var > 0 else None
     return {
         "mass_in_box": mean(g.mass),
         "argmax_in_box": mean(g.argmax_in),
         "chance": mean(g.chance),
+        "z": z,
         "words": n,
         "unmatched_words": unmatched,
     }

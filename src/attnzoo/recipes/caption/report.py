@@ -37,7 +37,10 @@ def results_table(metrics: dict[str, dict], subset: str = "all") -> list[dict]:
     return rows
 
 
-def write_report(out: Path, cfg: CaptionConfig, data: dict, results: dict, command: str, prose: str) -> None:
+def write_report(
+    out: Path, cfg: CaptionConfig, data: dict, results: dict, command: str, prose: str
+) -> str | None:
+    """Write ``out/index.html``; return the name of the first per-word attention figure (None if none)."""
     import matplotlib.pyplot as plt
 
     from attnzoo import viz
@@ -59,6 +62,7 @@ def write_report(out: Path, cfg: CaptionConfig, data: dict, results: dict, comma
             gap.append({"scenes": subset, "attention": row["attention"], **{b: row[b] for b in _BLEU}})
     if gap:
         rep.add_table(gap, caption="BLEU by number of digits: the no-attention gap grows with the scene.")
+    first = None
     for i in range(min(cfg.figure_images, n)):
         rows = {
             v: (r["captions"][i], r["maps"][i])
@@ -75,5 +79,12 @@ def write_report(out: Path, cfg: CaptionConfig, data: dict, results: dict, comma
         if none is not None:
             text += f" No attention: {none}."
         rep.add_figure(fig, text, name=f"attention-{i}")
+        first = first or f"attention-{i}"
         plt.close(fig)
+        for v, (words, maps) in rows.items():
+            rep.add_explorer(
+                viz.image_view(data["test"].images[i], words, maps, title=f"Test scene {i}, {v} attention"),
+                caption=f"Hover a word of the {v} caption to see where it looked.",
+            )
     rep.write(out)
+    return first

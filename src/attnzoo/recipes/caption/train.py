@@ -59,7 +59,7 @@ def build_scenes(cfg: CaptionConfig, seed: int, digits: dict[str, tuple[np.ndarr
     tr_x, tr_y = digits["train"]
     te_x, te_y = digits["test"]
     cut = int(len(tr_x) * 5 / 6)  # 50000 of MNIST's 60000
-    kw = dict(size=cfg.canvas, max_digits=cfg.max_digits)
+    kw = dict(size=cfg.canvas, max_digits=cfg.max_digits, sizes=cfg.sizes)
     return {
         "train": make_scenes(tr_x[:cut], tr_y[:cut], cfg.n_train, seed=seed, **kw),
         "val": make_scenes(tr_x[cut:], tr_y[cut:], cfg.n_val, seed=seed + 1, **kw),
@@ -93,6 +93,8 @@ def model_config(cfg: CaptionConfig, variant: str, vocab_size: int) -> ShowAtten
         emb_dim=cfg.emb_dim,
         hidden_dim=cfg.hidden_dim,
         att_dim=cfg.att_dim,
+        coords=cfg.coords,
+        init_from_mean=cfg.init_from_mean,
         doubly_stochastic=cfg.doubly_stochastic,
         entropy_weight=cfg.entropy_weight,
         hard_soft_mix=cfg.hard_soft_mix,
