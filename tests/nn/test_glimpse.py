@@ -10,14 +10,6 @@ from attnzoo.functional import glimpse
 from attnzoo.nn import GlimpseSensor
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def reference(images, locations, g, k, s):
     """The straightforward per-sample, per-scale crop-and-pool loop that public ports write."""
     B, C, H, W = images.shape

@@ -4,21 +4,12 @@ import json
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from attnzoo.data import write_idx
 from attnzoo.recipes import get_recipe
 from attnzoo.recipes.draw import BUDGETS
 from attnzoo.recipes.draw.figures import shown_steps
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
