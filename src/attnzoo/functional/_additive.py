@@ -79,8 +79,8 @@ def additive_scores_projected(qp: Tensor, kp: Tensor, v: Tensor) -> Tensor:
     batch = broadcast_shapes(qp.shape[:-2], kp.shape[:-2])
     L, h = qp.shape[-2:]
     S = kp.shape[-2]
+    if batch.numel() == 0 or L == 0 or S == 0:  # before the reshape: reshape(-1, 0, h) is ambiguous
+        return qp.new_zeros(*batch, L, S) + 0 * (qp.sum() + kp.sum() + v.sum())
     qp3 = qp.expand(*batch, L, h).reshape(-1, L, h)
     kp3 = kp.expand(*batch, S, h).reshape(-1, S, h)
-    if qp3.shape[0] == 0 or L == 0 or S == 0:
-        return qp.new_zeros(*batch, L, S) + 0 * (qp.sum() + kp.sum() + v.sum())
     return _AdditiveScores.apply(qp3, kp3, v).reshape(*batch, L, S)
