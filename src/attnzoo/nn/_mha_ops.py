@@ -14,10 +14,20 @@ from attnzoo.functional import SCORES, causal_mask, combine_masks
 __all__: list[str] = []
 
 
-def check_args(embed_dim: int, num_heads: int, dropout: float, score, rotary) -> None:
+def check_args(
+    embed_dim: int,
+    num_heads: int,
+    dropout: float,
+    score,
+    rotary,
+    kdim: int | None = None,
+    vdim: int | None = None,
+) -> None:
     """Constructor checks of MultiHeadAttention."""
-    for name, val in (("embed_dim", embed_dim), ("num_heads", num_heads)):
-        if not isinstance(val, int) or val <= 0:
+    for name, val in (("embed_dim", embed_dim), ("num_heads", num_heads), ("kdim", kdim), ("vdim", vdim)):
+        if name in ("kdim", "vdim") and val is None:
+            continue  # None: the default, embed_dim
+        if not isinstance(val, int) or isinstance(val, bool) or val <= 0:
             raise ValueError(f"{name} must be a positive int, got {val!r}")
     if embed_dim % num_heads:
         raise ValueError(f"num_heads ({num_heads}) must divide embed_dim ({embed_dim})")
@@ -114,8 +124,18 @@ def pack_qkv(qkv: Tensor, bias: Tensor | None, scale: float) -> Tensor:
     return torch.addcmul(bias.view(3, 1, H, 1, hd) * s, qkv, s, out=out)
 
 
-def check_kv(key: Tensor, value: Tensor, B: int, kdim: int, vdim: int) -> None:
+def check_dtype(name: str, x: Tensor, weight: Tensor) -> None:
+    """An input of the module's parameter dtype (F.linear's own error names no argument)."""
+    if x.dtype != weight.dtype:
+        raise TypeError(
+            f"{name} has dtype {x.dtype} but the module's weights are {weight.dtype}; convert one of them"
+        )
+
+
+def check_kv(key: Tensor, value: Tensor, B: int, kdim: int, vdim: int, weight: Tensor) -> None:
     if key.dim() != 3 or key.shape[0] != B or key.shape[-1] != kdim:
         raise ValueError(f"key must be ({B}, S, {kdim}), got {tuple(key.shape)}")
     if value.dim() != 3 or value.shape[:2] != key.shape[:2] or value.shape[-1] != vdim:
         raise ValueError(f"value must be ({B}, {key.shape[1]}, {vdim}), got {tuple(value.shape)}")
+    check_dtype("key", key, weight)
+    check_dtype("value", value, weight)

@@ -20,6 +20,7 @@ from attnzoo.functional import attention
 from attnzoo.functional._masked import scaled_dot_with_weights, sdpa
 from attnzoo.nn._mha_ops import (
     check_args,
+    check_dtype,
     check_kv,
     head_mean,
     merge_masks,
@@ -72,7 +73,7 @@ class MultiHeadAttention(nn.Module):
         rotary: nn.Module | None = None,
     ) -> None:
         super().__init__()
-        check_args(embed_dim, num_heads, dropout, score, rotary)
+        check_args(embed_dim, num_heads, dropout, score, rotary, kdim, vdim)
         self.embed_dim, self.num_heads, self.head_dim = embed_dim, num_heads, embed_dim // num_heads
         self.kdim, self.vdim = kdim or embed_dim, vdim or embed_dim
         self.dropout = dropout
@@ -194,7 +195,7 @@ class MultiHeadAttention(nn.Module):
 
     def _project_kv(self, key: Tensor, value: Tensor, B: int, pack: bool) -> tuple[Tensor, Tensor]:
         """Keys and values split into heads: (B, H, S, hd) each (bias left out when ``pack``)."""
-        check_kv(key, value, B, self.kdim, self.vdim)
+        check_kv(key, value, B, self.kdim, self.vdim, self.out_proj.weight)
         D, H, hd = self.embed_dim, self.num_heads, self.head_dim
         S = key.shape[1]
         _, wk, wv, _, bk, bv = self._in_proj()
@@ -216,6 +217,7 @@ class MultiHeadAttention(nn.Module):
         """
         if query.dim() != 3 or query.shape[-1] != self.embed_dim:
             raise ValueError(f"query must be (B, L, {self.embed_dim}), got {tuple(query.shape)}")
+        check_dtype("query", query, self.out_proj.weight)
         H, hd = self.num_heads, self.head_dim
         B, L = query.shape[:2]
         reuse = cache is not None and cache.static and cache.key is not None
