@@ -28,7 +28,15 @@ from typing import Any, TypeVar
 import torch
 from safetensors import safe_open
 
-__all__ = ["build_checked", "config_from_dict", "read_metadata", "type_name", "type_ok", "weight_shapes"]
+__all__ = [
+    "build_checked",
+    "config_from_dict",
+    "read_json",
+    "read_metadata",
+    "type_name",
+    "type_ok",
+    "weight_shapes",
+]
 
 C = TypeVar("C")
 
@@ -148,6 +156,32 @@ def read_metadata(path: str | os.PathLike, spec: Mapping[str, type]) -> dict[str
             raise ValueError(f"{path}: metadata {key!r} must be {kind.__name__}, got {type(value).__name__}")
         out[key] = value
     return out
+
+
+def read_json(path: str | os.PathLike, spec: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON file holding an object, each key of ``spec`` present and of its type (an annotation
+    :func:`type_ok` checks: ``str``, ``int``, ``dict``, ``list``, ``X | None``...). The sidecar-file
+    counterpart of :func:`read_metadata`; other keys are returned unchecked.
+
+    Raises:
+        FileNotFoundError: no file. ValueError: not UTF-8 JSON, not an object, or a key missing or of
+            another type, naming the file and the key.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no file at {path}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: not valid JSON: {e}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a JSON object, got {type(data).__name__}")
+    for key, kind in spec.items():
+        if key not in data:
+            raise ValueError(f"{path}: lacks {key!r} (has: {', '.join(sorted(data)) or 'nothing'})")
+        if not type_ok(data[key], kind):
+            raise ValueError(f"{path}: {key!r} must be {type_name(kind)}, got {type(data[key]).__name__}")
+    return data
 
 
 def weight_shapes(path: str | os.PathLike) -> dict[str, tuple[int, ...]]:

@@ -180,20 +180,39 @@ def save_captioner(model: ShowAttendTell, vocab: Vocab, cfg: CaptionConfig, out_
     (out_dir / "captioner.json").write_text(json.dumps(meta, indent=2))
 
 
+# a loaded captioner's canvas and caption length are read from its folder: past these they are not a run of
+# this recipe but a corrupt or hostile file (a canvas of 10^6 would allocate 10^12 pixels before any check)
+_MAX_CANVAS, _MAX_LEN = 4096, 1000
+
+
 def load_captioner(ckpt_dir: str | Path) -> tuple[ShowAttendTell, Vocab, dict]:
-    """Load what :func:`save_captioner` wrote; a ValueError names a missing file."""
-    from safetensors.torch import load_file
+    """Load what :func:`save_captioner` wrote, checking it before anything is built.
+
+    ``captioner.json`` is checked (keys, types, ranges; the model config against its dataclass; the
+    vocabulary against the config's ``vocab_size``) and the weights' shapes against the config (the model
+    built first on the ``meta`` device): anything malformed is a ``ValueError`` naming the file and field.
+    """
+    from attnzoo.train import load_weights
+    from attnzoo.train.schema import build_checked, config_from_dict, read_json
 
     d = Path(ckpt_dir)
     for f in ("captioner.json", "model.safetensors"):
         if not (d / f).is_file():
             raise ValueError(f"checkpoint dir {d} has no {f} (expected the output of `attnzoo run caption`)")
-    meta = json.loads((d / "captioner.json").read_text())
-    mc = meta["model"]
-    mc["enc_channels"] = tuple(mc["enc_channels"])
-    model = ShowAttendTell(ShowAttendTellConfig(**mc))
-    model.load_state_dict(load_file(d / "model.safetensors"))
+    path, weights = d / "captioner.json", d / "model.safetensors"
+    meta = read_json(path, {"model": dict, "vocab": list, "canvas": int, "max_len": int})
+    for key, top in (("canvas", _MAX_CANVAS), ("max_len", _MAX_LEN)):
+        if not 1 <= meta[key] <= top:
+            raise ValueError(f"{path}: {key!r} must be in [1, {top}], got {meta[key]}")
+    if not all(isinstance(t, str) for t in meta["vocab"]):
+        raise ValueError(f"{path}: 'vocab' must be a list of strings")
     vocab = Vocab(meta["vocab"])
+    config = config_from_dict(ShowAttendTellConfig, meta["model"], source=f"{path}: 'model'")
+    if config.vocab_size != len(vocab):
+        raise ValueError(
+            f"{path}: 'vocab' has {len(vocab)} words but the model's vocab_size is {config.vocab_size}"
+        )
+    model = load_weights(build_checked(ShowAttendTell, config, weights), weights)
     return model.eval(), vocab, meta
 
 

@@ -23,9 +23,10 @@ from attnzoo.models.attention_ocr import (
     AttentionOCRConfig,
     ctc_loss,
 )
-from attnzoo.recipes.ocr.config import OCRConfig
+from attnzoo.recipes.ocr.config import MODELS, OCRConfig
 from attnzoo.recipes.ocr.evaluate import read_dataset
 from attnzoo.train import TrainConfig, Trainer, load_weights, seed_everything
+from attnzoo.train.schema import build_checked, config_from_dict, read_json
 from attnzoo.train.text_metrics import text_metrics
 
 __all__ = ["MODEL_FILE", "OCRData", "build_model", "load_data", "load_reader", "train_reader"]
@@ -208,6 +209,9 @@ def load_reader(checkpoint: str | Path) -> tuple[str, torch.nn.Module, CharVocab
     """``(kind, model in eval mode, vocab)`` from a reader's folder (``ocr_model.json`` + best weights).
 
     ``checkpoint`` is that folder, or a run folder holding ``train/recursive`` (or another reader).
+    ``ocr_model.json`` is checked (keys, types, the config against its dataclass, the characters against
+    its ``vocab_size``) and the weights' shapes against the config before the model is built: anything
+    malformed is a ``ValueError`` naming the file and the field.
     """
     path = Path(checkpoint)
     if not (path / MODEL_FILE).is_file():
@@ -219,11 +223,21 @@ def load_reader(checkpoint: str | Path) -> tuple[str, torch.nn.Module, CharVocab
             raise ValueError(
                 f"{checkpoint}: no {MODEL_FILE} here or under train/<reader>/ (run `attnzoo run ocr`)"
             )
-    meta = json.loads((path / MODEL_FILE).read_text(encoding="utf-8"))
-    vocab = CharVocab(meta["chars"])
-    model = build_model(meta["kind"], AttentionOCRConfig(**meta["config"]))
-    weights = path / "best.safetensors"
+    meta_path, weights = path / MODEL_FILE, path / "best.safetensors"
+    meta = read_json(meta_path, {"kind": str, "config": dict, "chars": str})
+    if meta["kind"] not in MODELS:
+        raise ValueError(f"{meta_path}: 'kind' must be one of {', '.join(MODELS)}, got {meta['kind']!r}")
+    try:
+        vocab = CharVocab(meta["chars"])
+    except ValueError as e:
+        raise ValueError(f"{meta_path}: 'chars' is not a character set: {e}") from None
+    config = config_from_dict(AttentionOCRConfig, meta["config"], source=f"{meta_path}: 'config'")
+    if config.vocab_size != len(vocab):
+        raise ValueError(
+            f"{meta_path}: 'chars' makes {len(vocab)} symbols, the config's vocab_size is {config.vocab_size}"
+        )
     if not weights.is_file():
         raise ValueError(f"{path}: no best.safetensors (training did not finish an epoch)")
-    load_weights(model, weights)
+    model_cls = CTCOCR if meta["kind"] == "ctc" else AttentionOCR
+    model = load_weights(build_checked(model_cls, config, weights), weights)
     return meta["kind"], model.eval(), vocab
