@@ -132,7 +132,7 @@ def test_folder_reader_errors_name_the_file(tmp_path):
     with pytest.raises(ValueError, match=r"labels\.tsv, line 2"):
         read_image_folder(tmp_path)
     (tmp_path / "labels.tsv").write_text("y.png\tok\n")
-    with pytest.raises(ValueError, match=r"y\.png: image file not found"):
+    with pytest.raises(ValueError, match=r"labels\.tsv, line 1: image file 'y\.png' not found"):
         read_image_folder(tmp_path)
     (tmp_path / "z.png").write_text("not an image")
     (tmp_path / "labels.tsv").write_text("z.png\tok\n")

@@ -90,10 +90,22 @@ def read_karpathy_split(
 
 def load_karpathy_image(path: str | os.PathLike, size: int, *, grey: bool = False) -> np.ndarray:
     """An image file resized (bilinear) to ``size x size``: float32 ``(3, size, size)`` (or ``(1, ...)``
-    grey) in [0, 1]."""
+    grey) in [0, 1].
+
+    Raises:
+        FileNotFoundError: no file. ValueError: a file Pillow cannot read (or a decompression bomb),
+            naming it.
+    """
     from PIL import Image
 
-    with Image.open(path) as im:
-        im = im.convert("L" if grey else "RGB").resize((size, size), Image.BILINEAR)
-        arr = np.asarray(im, dtype=np.float32) / 255.0
+    from attnzoo.data.text_images import _PIL_ERRORS
+
+    try:
+        with Image.open(path) as im:
+            im = im.convert("L" if grey else "RGB").resize((size, size), Image.BILINEAR)
+    except FileNotFoundError:
+        raise
+    except _PIL_ERRORS as err:
+        raise ValueError(f"{path}: not a readable image ({err})") from None
+    arr = np.asarray(im, dtype=np.float32) / 255.0
     return arr[None] if grey else arr.transpose(2, 0, 1)

@@ -100,6 +100,21 @@ def _shrink(digit: np.ndarray, side: int) -> np.ndarray:
     return digit.reshape(side, f, side, f).mean(axis=(1, 3))
 
 
+def _check_digits(digits: np.ndarray, labels: np.ndarray, n: int) -> None:
+    """Corrupted arrays would draw wrong scenes silently (NaN pixels, a caption naming digit 12)."""
+    if digits.dtype != np.uint8:
+        if digits.dtype.kind != "f":
+            raise ValueError(f"digits must be uint8 (0-255) or float (0-1), got dtype {digits.dtype}")
+        if digits.size and not (np.isfinite(digits).all() and digits.min() >= 0 and digits.max() <= 1):
+            raise ValueError("float digits must be finite and in [0, 1] (uint8 ones are 0-255)")
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"labels must be integer digit classes 0-9, got dtype {labels.dtype}")
+    if labels.size and not (labels.min() >= 0 and labels.max() <= 9):
+        raise ValueError(f"labels must be digit classes 0-9, got values in [{labels.min()}, {labels.max()}]")
+    if n and not len(digits):
+        raise ValueError(f"digits is empty: no digit to draw {n} scenes from")
+
+
 def make_scenes(
     digits: np.ndarray,
     labels: np.ndarray,
@@ -133,6 +148,7 @@ def make_scenes(
         raise ValueError(f"digits must have shape (N, 28, 28), got {digits.shape}")
     if labels.shape != (digits.shape[0],):
         raise ValueError(f"labels must have shape ({digits.shape[0]},), got {labels.shape}")
+    _check_digits(digits, labels, n)
     if not (isinstance(n, int) and n >= 0):
         raise ValueError(f"n must be a non-negative int, got {n!r}")
     if not (isinstance(size, int) and size >= 28):

@@ -13,12 +13,14 @@ Images are read as grey, resized to ``height`` keeping the aspect ratio, scaled 
 from __future__ import annotations
 
 import json
+import struct
+import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from torch import Tensor
 
 __all__ = ["CharVocab", "collate_images", "load_image", "read_image_folder"]
@@ -106,6 +108,20 @@ class CharVocab:
         return f"CharVocab({len(self.chars)} chars)"
 
 
+# what Pillow raises for a damaged file: OSError (truncated, UnidentifiedImageError), SyntaxError ("broken
+# PNG file"), and from the decoders EOFError, ValueError, struct.error, zlib.error; DecompressionBombError
+# for a header that claims more than 2 x Image.MAX_IMAGE_PIXELS
+_PIL_ERRORS = (
+    OSError,
+    SyntaxError,
+    EOFError,
+    ValueError,
+    struct.error,
+    zlib.error,
+    Image.DecompressionBombError,
+)
+
+
 def load_image(path: str | Path, *, height: int = 32, max_width: int | None = None) -> np.ndarray:
     """A grey image ``(height, W)`` float32 in [0, 1], resized keeping the aspect ratio.
 
@@ -118,7 +134,7 @@ def load_image(path: str | Path, *, height: int = 32, max_width: int | None = No
             im = im.convert("L")
     except FileNotFoundError:
         raise ValueError(f"{path}: image file not found") from None
-    except (UnidentifiedImageError, OSError) as err:
+    except _PIL_ERRORS as err:
         raise ValueError(f"{path}: not a readable image ({err})") from None
     w = max(1, round(im.width * height / im.height))
     if max_width is not None:
@@ -126,10 +142,17 @@ def load_image(path: str | Path, *, height: int = 32, max_width: int | None = No
     return np.asarray(im.resize((w, height), Image.BILINEAR), dtype=np.float32) / 255.0
 
 
+def _read_utf8(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path}: not valid UTF-8 text ({err})") from None
+
+
 def _pairs_from_tsv(folder: Path) -> list[tuple[Path, str]]:
     tsv = folder / "labels.tsv"
     pairs = []
-    for lineno, line in enumerate(tsv.read_text(encoding="utf-8").splitlines(), start=1):
+    for lineno, line in enumerate(_read_utf8(tsv).splitlines(), start=1):
         if not line.strip():
             continue
         fields = line.split("\t")
@@ -137,6 +160,8 @@ def _pairs_from_tsv(folder: Path) -> list[tuple[Path, str]]:
             raise ValueError(
                 f"{tsv}, line {lineno}: expected 'FILE<TAB>LABEL' with a non-empty label, got {line!r}"
             )
+        if not (folder / fields[0]).is_file():
+            raise ValueError(f"{tsv}, line {lineno}: image file {fields[0]!r} not found in {folder}")
         pairs.append((folder / fields[0], fields[1].strip()))
     return pairs
 
@@ -147,7 +172,7 @@ def _pairs_from_files(folder: Path) -> list[tuple[Path, str]]:
         txt = img.with_suffix(".txt")
         if not txt.is_file():
             raise ValueError(f"{img}: no label file {txt.name} beside it (or give the folder a labels.tsv)")
-        label = txt.read_text(encoding="utf-8").strip()
+        label = _read_utf8(txt).strip()
         if not label:
             raise ValueError(f"{txt}: empty label")
         pairs.append((img, label))
@@ -166,7 +191,10 @@ def read_image_folder(
     folder = Path(folder)
     if not folder.is_dir():
         raise ValueError(f"folder {folder} does not exist or is not a directory")
-    pairs = _pairs_from_tsv(folder) if (folder / "labels.tsv").is_file() else _pairs_from_files(folder)
+    tsv = folder / "labels.tsv"
+    pairs = _pairs_from_tsv(folder) if tsv.is_file() else _pairs_from_files(folder)
+    if not pairs and tsv.is_file():
+        raise ValueError(f"{tsv}: no 'FILE<TAB>LABEL' line (an empty labels.tsv)")
     if not pairs:
         raise ValueError(f"{folder}: no images found (expected labels.tsv or NAME.png + NAME.txt pairs)")
     return [(load_image(p, height=height, max_width=max_width), label) for p, label in pairs]
