@@ -11,12 +11,14 @@ They can also be run by hand, or under torchrun::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import multiprocessing
 import os
 import random
 import signal
 import socket
+from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -145,10 +147,29 @@ def launch(target, *args) -> multiprocessing.Process:
     return proc
 
 
-def free_port() -> int:
+HANG_GUARD_S = 1800  # far beyond any job here: only a hung child reaches it (not a statement about speed)
+
+
+def join(proc: multiprocessing.Process) -> int | None:
+    """Wait for ``proc`` to exit and return its exit code; a child still alive after the hang guard is
+    killed and gives None (the caller fails with its log)."""
+    proc.join(HANG_GUARD_S)
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
+        return None
+    return proc.exitcode
+
+
+@contextlib.contextmanager
+def reserved_port() -> Iterator[int]:
+    """A free TCP port held for the block: bound here with SO_REUSEADDR and not listening, so gloo's store
+    (libuv binds with SO_REUSEADDR too) can take it, but no other process can between "found free" and
+    "bound by rank 0" (the race of binding port 0, closing, and handing the number on)."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        yield s.getsockname()[1]
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from _train_jobs import ddp_job, free_port, launch
+from _train_jobs import HANG_GUARD_S, ddp_job, join, launch, reserved_port
 
 from attnzoo.train import load_checkpoint, read_metrics
 
@@ -16,13 +16,10 @@ def _run(root, jobs):
     procs = {
         name: launch(ddp_job, root / out, root / f"{name}.log", *rest) for name, (out, *rest) in jobs.items()
     }
-    for proc in procs.values():
-        proc.join(180)
+    codes = {name: join(proc) for name, proc in procs.items()}  # None: hung past the guard, killed
     logs = {n: (root / f"{n}.log").read_text() if (root / f"{n}.log").exists() else "" for n in procs}
-    for name, proc in procs.items():
-        if proc.is_alive():
-            proc.kill()
-        assert proc.exitcode == 0, f"{name} exited with {proc.exitcode}:\n{logs[name]}"
+    for name, code in codes.items():
+        assert code == 0, f"{name} exited with {code}:\n{logs[name]}"
     return logs
 
 
@@ -47,22 +44,24 @@ def _assert_ddp_matches_single(single_dir, ddp_dir):
 
 
 def test_two_process_ddp_matches_single_process_and_resumes_exactly(tmp_path):
-    port, port_cut = free_port(), free_port()
-    logs = _run(
-        tmp_path,
-        {
-            "single": ("single",),
-            "rank0": ("ddp", 0, 2, port),
-            "rank1": ("ddp", 1, 2, port),
-            "cut0": ("cut", 0, 2, port_cut, 3),  # stops after step 3 of 4 in epoch 1: a mid-epoch checkpoint
-            "cut1": ("cut", 1, 2, port_cut, 3),
-        },
-    )
+    with reserved_port() as port, reserved_port() as port_cut:
+        logs = _run(
+            tmp_path,
+            {
+                "single": ("single",),
+                "rank0": ("ddp", 0, 2, port),
+                "rank1": ("ddp", 1, 2, port),
+                "cut0": ("cut", 0, 2, port_cut, 3),  # stops after step 3 of 4 in epoch 1: a mid-epoch save
+                "cut1": ("cut", 1, 2, port_cut, 3),
+            },
+        )
     _assert_ddp_matches_single(tmp_path / "single", tmp_path / "ddp")
     assert "epoch 2 done" in logs["rank0"] and "epoch 2 done" not in logs["rank1"]  # rank 0 alone reports
 
-    port = free_port()
-    _run(tmp_path, {"resume0": ("cut", 0, 2, port, None, True), "resume1": ("cut", 1, 2, port, None, True)})
+    with reserved_port() as port:
+        _run(
+            tmp_path, {"resume0": ("cut", 0, 2, port, None, True), "resume1": ("cut", 1, 2, port, None, True)}
+        )
     full, cut = (
         load_checkpoint(tmp_path / "ddp" / "last.safetensors"),
         load_checkpoint(tmp_path / "cut" / "last.safetensors"),
@@ -84,6 +83,6 @@ def test_torchrun_two_processes_match_single_process(tmp_path):
         [sys.executable, str(script), "ddp", str(tmp_path / "single")],
         [*env_cmd, str(script), "ddp", str(tmp_path / "ddp")],
     ):
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=HANG_GUARD_S)  # a hang guard only
         assert done.returncode == 0, done.stderr
     _assert_ddp_matches_single(tmp_path / "single", tmp_path / "ddp")

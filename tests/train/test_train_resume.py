@@ -7,19 +7,20 @@ import signal
 
 import pytest
 import torch
-from _train_jobs import launch, resume_job
+from _train_jobs import join, launch, resume_job
 
 from attnzoo.train import load_checkpoint, read_metrics
 
 KILL_AT, TERM_AT = 18, 20  # steps (13 an epoch, checkpoint every 3): both in epoch 2
 
 
-def _wait(procs, root, timeout=180):
+def _wait(procs, root):
+    """``{name: (exit code, log)}`` once every job has exited (a hung one: None, after the hang guard)."""
     result = {}
     for name, proc in procs.items():
-        proc.join(timeout)
+        code = join(proc)
         log = root / f"{name}.log"
-        result[name] = (proc.exitcode, log.read_text() if log.exists() else "")
+        result[name] = (code, log.read_text() if log.exists() else "")
     return result
 
 
