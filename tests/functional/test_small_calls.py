@@ -140,3 +140,10 @@ def test_errors_are_the_same_after_a_signature_is_remembered(monkeypatch, bad):
     fresh = message()
     AF.attention(q, k, v, mask=mask)  # this signature remembered
     assert len(core._PLAIN_SDPA) == 1 and message() == fresh
+
+
+def test_a_nonsense_score_still_gets_the_registry_error():
+    q, k, v, mask = _decoder_step()
+    AF.attention(q, k, v, mask=mask)
+    with pytest.raises((TypeError, ValueError), match="score"):
+        AF.attention(q, k, v, mask=mask, score=torch.ones(3))

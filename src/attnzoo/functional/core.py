@@ -218,7 +218,9 @@ def attention(
     # A call of a signature already validated as plain SDPA (see _remember_plain) skips every check: a decoder
     # step's attention costs little more than the kernel. Anything unusual raises below, never here.
     if (
-        score == "scaled_dot"
+        type(score) is str  # (a tensor's == would not be a bool)
+        and score == "scaled_dot"
+        and type(normalize) is str
         and normalize == "softmax"
         and not (return_weights or kwargs or score_kwargs or normalize_kwargs)
         and not torch.compiler.is_compiling()
