@@ -124,16 +124,23 @@ def test_glimpse_boxes_are_the_pixels_the_sensor_reads():
     )
 
 
-@pytest.mark.parametrize("g,k,s,hw", [(12, 3, 2, (60, 60)), (4, 2, 2, (3, 5)), (5, 3, 3, (17, 23))])
-def test_a_prepared_cache_gives_the_same_pixels_for_every_glimpse(g, k, s, hw):
+@pytest.mark.parametrize(
+    "g,k,s,hw,dtype",
+    [
+        (12, 3, 2, (60, 60), torch.float32),
+        (4, 2, 2, (3, 5), torch.float64),
+        (5, 3, 3, (17, 23), torch.float32),
+    ],
+)
+def test_a_prepared_cache_gives_the_same_pixels_for_every_glimpse(g, k, s, hw, dtype):
     # (3, 5) with a 8 x 8 square: the square is wider than a padded row, every read wraps into the padding
     gen = torch.Generator().manual_seed(1)
-    img = torch.rand(4, 2, *hw, generator=gen)
+    img = torch.rand(4, 2, *hw, generator=gen, dtype=dtype)
     sensor = GlimpseSensor(g, k, s)
     cache = sensor.prepare(img)
     for t in range(3):
-        loc = torch.rand(4, 2, generator=gen) * 2.4 - 1.2
-        loc[t] = torch.tensor([[-1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]][t])
+        loc = torch.rand(4, 2, generator=gen, dtype=dtype) * 2.4 - 1.2
+        loc[t] = torch.tensor([[-1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]][t], dtype=dtype)
         ref = reference(img, loc, g, k, s)
         assert torch.equal(sensor(img, loc, cache=cache), ref)
         assert torch.equal(sensor(img, loc), ref)

@@ -61,7 +61,8 @@ def glimpse_cache(images: Tensor, max_size: int) -> GlimpseCache:
 
     Returns:
         A :class:`GlimpseCache`; pass it as ``glimpse(images, locations, ..., cache=...)`` with the same
-        images (their shape is checked, their values are not).
+        images (their shape is checked, their values are not). Gradients reach ``images`` through the cache
+        when it is built with autograd recording them (as a model's forward does), not otherwise.
     """
     _check_images(images)
     if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1:
