@@ -123,11 +123,9 @@ def glimpse(
     if not bool(torch.isfinite(locations).all()):
         raise ValueError("locations contain NaN or inf")
     S = patch_size * scale_factor ** (num_scales - 1)  # side of the largest square
-    if cache is None:
-        cache = glimpse_cache(images, S)
-    elif not isinstance(cache, GlimpseCache):
+    if cache is not None and not isinstance(cache, GlimpseCache):
         raise TypeError(f"cache must be a GlimpseCache (glimpse_cache) or None, got {type(cache).__name__}")
-    elif cache.shape != tuple(images.shape) or cache.size < S:
+    if cache is not None and (cache.shape != tuple(images.shape) or cache.size < S):
         raise ValueError(
             f"cache must be built from these images' shape {tuple(images.shape)} for squares of side >= {S}, "
             f"got one for shape {cache.shape} and side {cache.size}"
@@ -135,7 +133,9 @@ def glimpse(
     l = locations.detach().to(device=images.device, dtype=torch.float64).clamp(-1.0, 1.0)  # (B, 2)
     cx = torch.floor((l[:, 0] + 1) / 2 * W).long()  # (B,) pixel corner, 0 ... W
     cy = torch.floor((l[:, 1] + 1) / 2 * H).long()  # (B,)
-    square = _squares(cache, cx, cy, S)  # (B, C, S, S), zeros outside the image
+    # a buffer built here is dropped before the pools allocate (its pages freed first: faster on CPU)
+    square = _squares(glimpse_cache(images, S) if cache is None else cache, cx, cy, S)  # (B, C, S, S)
+    del cache  # (a caller's cache lives on in the caller)
     patches = []
     for i in range(num_scales):  # k <= 4 in practice: a loop over scales, never over the batch
         n, o = patch_size * scale_factor**i, S // 2 - (patch_size * scale_factor**i) // 2
