@@ -4,10 +4,12 @@ The reference builds each sample's ``F_x, F_y`` and applies ``gamma F_y x F_x^T`
 ``F_y^T w F_x / gamma`` (write) in a Python loop over the batch, as many ports do; attnzoo builds all the
 filters at once and does one batched matmul pair. Both start from the same (B, 5) raw parameters; the script
 checks they agree first. Timings interleaved in one process after a warm-up (benchmarks/harness.py);
-"ratio" = attnzoo / reference (below 1: attnzoo faster).
+"ratio" = attnzoo / reference (below 1: attnzoo faster). Issue 13 asks only for the ratio; the verdict here
+is against ratio <= 1 (faster than the loop), met only if the margin exceeds the A/A row's noise (the
+reference timed against itself).
 
     PYTHONPATH=src python benchmarks/bench_filterbank.py            # one thread
-    PYTHONPATH=src python benchmarks/bench_filterbank.py --threads 2 --repeats 15
+    PYTHONPATH=src python benchmarks/bench_filterbank.py --threads 2 --repeats 15 [--quick]
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ import torch
 from attnzoo.nn.filterbank import filterbank, filterbank_params, read, write
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import fwd, fwd_bwd, machine_line, markdown_table, timeit_pair
+from harness import fwd, fwd_bwd, machine_line, markdown_table, noise, timeit_pair, verdict
+
+TARGET = 1.0
 
 # (name, op, B, C, H, W, N): DRAW's MNIST read (x and x_hat: 2 channels) and write; a crop of larger images
 CASES = [
@@ -75,12 +79,7 @@ def ours_write(raw, w, N, H, W):
     return write(w, F_x, F_y, p.gamma)
 
 
-def main(argv: list[str] | None = None) -> list[dict]:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--repeats", type=int, default=9)
-    args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
+def rows_for(repeats: int) -> list[dict]:
     torch.manual_seed(0)
     rows = []
     for name, op, B, C, H, W, N in CASES:
@@ -92,24 +91,46 @@ def main(argv: list[str] | None = None) -> list[dict]:
             a, b = partial(ours_write, raw, data, N, H, W), partial(ref_write, raw, data, N, H, W)
         with torch.no_grad():
             torch.testing.assert_close(a(), b(), rtol=1e-4, atol=1e-5)
-        f = timeit_pair(fwd(a), fwd(b), repeats=args.repeats)
-        fb = timeit_pair(fwd_bwd(a, [raw]), fwd_bwd(b, [raw]), repeats=args.repeats)
+        a_a = timeit_pair(fwd(b), fwd(b), repeats=repeats)["ratio"]
+        f = timeit_pair(fwd(a), fwd(b), repeats=repeats)
+        fb = timeit_pair(fwd_bwd(a, [raw]), fwd_bwd(b, [raw]), repeats=repeats)
+        level = noise(a_a)
         rows.append(
             {
                 "case": name,
                 "B, C, H, W, N": f"{B}, {C}, {H}, {W}, {N}",
+                "A/A": a_a,
                 "fwd ours ms": 1e3 * f["ours_s"],
                 "fwd per-sample ms": 1e3 * f["anchor_s"],
                 "fwd ratio": f["ratio"],
+                "fwd met": verdict(f["ratio"], TARGET, level),
                 "fwd+bwd ours ms": 1e3 * fb["ours_s"],
                 "fwd+bwd per-sample ms": 1e3 * fb["anchor_s"],
                 "fwd+bwd ratio": fb["ratio"],
+                "fwd+bwd met": verdict(fb["ratio"], TARGET, level),
             }
         )
-    print(machine_line())
-    print(markdown_table(rows, list(rows[0])))
+        print(rows[-1], flush=True)
     return rows
 
 
+def main(quick: bool = False, repeats: int | None = None) -> str:
+    rows = rows_for(repeats or (5 if quick else 9))
+    return (
+        "## DRAW filterbank (`python benchmarks/bench_filterbank.py`)\n\n"
+        "Read / write through the batched filterbank (`attnzoo.nn.filterbank`) against the per-sample loop "
+        "of public ports, from the same raw (B, 5) parameters (agreement asserted); ratio = attnzoo / loop; "
+        "A/A = the loop against itself (forward); a cell is met if the ratio is below 1 by more than that "
+        "noise.\n\n" + markdown_table(rows, list(rows[0]))
+    )
+
+
 if __name__ == "__main__":
-    main()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=None)
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    print(machine_line())
+    print(main(args.quick, args.repeats))

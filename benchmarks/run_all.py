@@ -1,6 +1,7 @@
 """Run every benchmark and write docs/benchmarks.md (machine, versions, command, tables).
 
-    python benchmarks/run_all.py [--quick] [--only core small mha vision bahdanau compile]
+    python benchmarks/run_all.py [--quick] [--only core small mha vision bahdanau glimpse filterbank caption
+        ocr compile]
 
 Each benchmark module exposes ``main(quick: bool) -> str`` returning a markdown section; the anchors run in
 the same process, interleaved with attnzoo, and ratios are medians (see harness.py).
@@ -24,6 +25,10 @@ SUITES = {
     "mha": "bench_mha",
     "vision": "bench_vision",
     "bahdanau": "bench_bahdanau",
+    "glimpse": "bench_glimpse",  # RAM's retina against the per-sample crop loop (issues 12, 18)
+    "filterbank": "bench_filterbank",  # DRAW's read / write against the per-sample loop (issue 13)
+    "caption": "bench_caption",  # Show, Attend and Tell's step over the regions vs plain torch (issue 14)
+    "ocr": "bench_ocr",  # Attention OCR's step over the columns against plain torch (issue 15)
     "compile": "bench_compile",  # opt-in (--only compile): inductor compiles take minutes
 }
 DEFAULT = [name for name in SUITES if name != "compile"]

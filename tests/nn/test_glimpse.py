@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from attnzoo.functional import glimpse
+from attnzoo.functional import glimpse, glimpse_cache
 from attnzoo.nn import GlimpseSensor
 
 
@@ -122,3 +122,51 @@ def test_glimpse_boxes_are_the_pixels_the_sensor_reads():
     assert torch.equal(
         glimpse_boxes(torch.tensor([[9.0, -9.0]]), 20, 4), glimpse_boxes(torch.tensor([[1.0, -1.0]]), 20, 4)
     )
+
+
+@pytest.mark.parametrize(
+    "g,k,s,hw,dtype",
+    [
+        (12, 3, 2, (60, 60), torch.float32),
+        (4, 2, 2, (3, 5), torch.float64),
+        (5, 3, 3, (17, 23), torch.float32),
+    ],
+)
+def test_a_prepared_cache_gives_the_same_pixels_for_every_glimpse(g, k, s, hw, dtype):
+    # (3, 5) with a 8 x 8 square: the square is wider than a padded row, every read wraps into the padding
+    gen = torch.Generator().manual_seed(1)
+    img = torch.rand(4, 2, *hw, generator=gen, dtype=dtype)
+    sensor = GlimpseSensor(g, k, s)
+    cache = sensor.prepare(img)
+    for t in range(3):
+        loc = torch.rand(4, 2, generator=gen, dtype=dtype) * 2.4 - 1.2
+        loc[t] = torch.tensor([[-1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]][t], dtype=dtype)
+        ref = reference(img, loc, g, k, s)
+        assert torch.equal(sensor(img, loc, cache=cache), ref)
+        assert torch.equal(sensor(img, loc), ref)
+        # a cache built for a larger square serves a smaller sensor too
+        small = GlimpseSensor(g, 1, s)
+        assert torch.equal(small(img, loc, cache=cache), reference(img, loc, g, 1, s))
+
+
+def test_a_cache_of_images_that_need_a_gradient_keeps_it():
+    img = torch.rand(2, 1, 12, 12, requires_grad=True)
+    sensor = GlimpseSensor(2, 2)
+    cache = sensor.prepare(img)
+    loc = torch.zeros(2, 2)
+    out = sensor(img, loc, cache=cache)
+    assert torch.equal(out.detach(), sensor(img.detach(), loc))
+    out.sum().backward()
+    assert img.grad[:, 0, 4:8, 4:8].sum() == 16.0 and img.grad.abs().sum() == 16.0  # 8 per image
+
+
+def test_cache_errors():
+    img = torch.rand(2, 1, 8, 8)
+    with pytest.raises(ValueError, match="cache must be built from these images' shape \\(2, 1, 8, 8\\)"):
+        glimpse(img, torch.zeros(2, 2), 4, 2, cache=GlimpseSensor(4, 1).prepare(img))  # side 4 < 8
+    with pytest.raises(ValueError, match="got one for shape \\(3, 1, 8, 8\\)"):
+        glimpse(img, torch.zeros(2, 2), 4, cache=GlimpseSensor(4).prepare(torch.rand(3, 1, 8, 8)))
+    with pytest.raises(TypeError, match="cache must be a GlimpseCache"):
+        glimpse(img, torch.zeros(2, 2), 4, cache=img)
+    with pytest.raises(ValueError, match="max_size must be an int >= 1"):
+        glimpse_cache(img, 0)

@@ -2,7 +2,7 @@
 :func:`attention`; masks (True = may attend); Nadaraya-Watson pooling."""
 
 from attnzoo.functional.core import AttentionOutput, attention, attention_weights
-from attnzoo.functional.glimpse import glimpse, glimpse_boxes
+from attnzoo.functional.glimpse import GlimpseCache, glimpse, glimpse_boxes, glimpse_cache
 from attnzoo.functional.masks import causal_mask, combine_masks, lengths_to_mask, mask_to_bias
 from attnzoo.functional.normalize import (
     NORMALIZERS,
@@ -35,6 +35,7 @@ __all__ = [
     "NORMALIZERS",
     "SCORES",
     "AttentionOutput",
+    "GlimpseCache",
     "SampledWeights",
     "additive_score",
     "attention",
@@ -49,6 +50,7 @@ __all__ = [
     "get_score",
     "glimpse",
     "glimpse_boxes",
+    "glimpse_cache",
     "gumbel",
     "hard",
     "lengths_to_mask",

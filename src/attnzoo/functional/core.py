@@ -23,7 +23,7 @@ from attnzoo.functional._checks import (
     check_tensor,
 )
 from attnzoo.functional._gaussian import gaussian_augmented
-from attnzoo.functional._masked import sdpa
+from attnzoo.functional._masked import _sdpa_zeroes_empty_rows, sdpa
 from attnzoo.functional._unit import unit_rows
 from attnzoo.functional.masks import validate_mask
 from attnzoo.functional.normalize import (
@@ -62,7 +62,7 @@ class AttentionOutput(_AttentionOutputFields):
         log_prob: ``(..., L)`` log-probability of the sampled keys (``normalize="sample"``), else None.
     """
 
-    log_prob: Tensor | None
+    log_prob: Tensor | None = None  # the class default: the plain-SDPA fast path builds the bare pair
 
     def __new__(cls, output: Tensor, weights: Tensor | None = None, log_prob: Tensor | None = None):
         self = super().__new__(cls, output, weights)
@@ -215,6 +215,23 @@ def attention(
         w = normalize(score(query, key), mask)          # (..., L, S)
         output = dropout(w, dropout_p) @ value          # (..., L, Ev)
     """
+    # A call of a signature already validated as plain SDPA (see _remember_plain) skips every check: a decoder
+    # step's attention costs little more than the kernel. Anything unusual raises below, never here.
+    if (
+        type(score) is str  # (a tensor's == would not be a bool)
+        and score == "scaled_dot"
+        and type(normalize) is str
+        and normalize == "softmax"
+        and not (return_weights or kwargs or score_kwargs or normalize_kwargs)
+        and not _is_compiling()
+    ):
+        try:  # _signature, inlined (a call is a tenth of what is left)
+            m = None if mask is None else (mask.shape, mask.dtype, mask.requires_grad)
+            qs, ks, vs, qd, kd, vd = query.shape, key.shape, value.shape, query.dtype, key.dtype, value.dtype
+            if (qs, ks, vs, qd, kd, vd, query.is_cpu, m, dropout_p) in _PLAIN_SDPA:
+                return _tuple_new(AttentionOutput, (_sdpa_kernel(query, key, value, mask, dropout_p), None))
+        except (AttributeError, TypeError):  # not tensors, an unhashable dropout_p: the checks below say so
+            pass
     batch = check_qkv(query, key, value)
     L, S = query.shape[-2], key.shape[-2]
     if mask is not None:
@@ -238,6 +255,8 @@ def attention(
     if not return_weights and norm_fn is softmax and not norm_kw and score_fn in _FAST_PATHS:
         out = _FAST_PATHS[score_fn](query, key, value, mask, dropout_p, **score_kw)
         if out is not None:
+            if score_fn is scaled_dot_score and not score_kw:
+                _remember_plain(query, key, value, mask, dropout_p)
             return AttentionOutput(out, None)
 
     if score_fn is gaussian_score and query.dtype in _HALF:
@@ -257,6 +276,36 @@ def attention(
     weights = weights.to(value.dtype)  # a no-op but after the fp32 gaussian scores above
     pooled = F.dropout(weights, dropout_p) if dropout_p > 0 else weights
     return AttentionOutput(pooled @ value, weights if return_weights else None, log_prob)
+
+
+# --- the validated-signature cache of plain SDPA calls --------------------------------------------------
+
+_tuple_new = tuple.__new__
+_is_compiling = torch.compiler.is_compiling
+_sdpa_kernel = F.scaled_dot_product_attention
+_PLAIN_SDPA: set[tuple] = (
+    set()
+)  # signatures whose call is exactly F.scaled_dot_product_attention(q, k, v, m, p)
+_PLAIN_SDPA_MAX = 4096  # a bound, for callers who vary shapes or dropout_p without end
+
+
+def _signature(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None, dropout_p: float) -> tuple:
+    """Everything the checks and the routing of a default ``attention()`` call depend on (no values)."""
+    m = None if mask is None else (mask.shape, mask.dtype, mask.requires_grad)
+    return (q.shape, k.shape, v.shape, q.dtype, k.dtype, v.dtype, q.is_cpu, m, dropout_p)
+
+
+def _remember_plain(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None, dropout_p: float) -> None:
+    """Record a validated default call's signature when its fast path was the bare SDPA call: no empty-row
+    guard, no mask conversion, no broadcasting of batch dims, a ``float`` dropout."""
+    if (
+        len(_PLAIN_SDPA) < _PLAIN_SDPA_MAX
+        and type(dropout_p) is float
+        and q.shape[:-2] == k.shape[:-2]
+        and (mask is None or (mask.dtype in (torch.bool, q.dtype) and _sdpa_zeroes_empty_rows(q, mask)))
+        and not torch.compiler.is_compiling()
+    ):
+        _PLAIN_SDPA.add(_signature(q, k, v, mask, dropout_p))
 
 
 # --- fast paths: each returns the output, or None when it does not apply --------------------------------

@@ -130,8 +130,8 @@ class RAM(nn.Module):
         self.baseliner = nn.Linear(c.hidden, 1)
         self.classifier = nn.Linear(c.hidden, c.num_classes)
 
-    def _glimpse_features(self, images: Tensor, loc: Tensor) -> Tensor:
-        patches = self.sensor(images, loc).flatten(1)  # (B, k C g g)
+    def _glimpse_features(self, images: Tensor, loc: Tensor, cache) -> Tensor:
+        patches = self.sensor(images, loc, cache).flatten(1)  # (B, k C g g)
         h_g, h_l = F.relu(self.what(patches)), F.relu(self.where(loc))  # (B, 128) each
         return F.relu(self.what_out(h_g) + self.where_out(h_l))  # (B, 256)
 
@@ -157,6 +157,7 @@ class RAM(nn.Module):
             want = f"(B, {c.channels}, {c.image_size}, {c.image_size})"
             raise ValueError(f"images must have shape {want}, got {tuple(images.shape)}")
         B = images.shape[0]
+        cache = self.sensor.prepare(images)  # padded once for all T glimpses
         h = images.new_zeros(B, c.hidden)  # (B, D)
         state = (h, h) if c.core == "lstm" else h
         log_probs, baselines, locations = [], [], []
@@ -174,7 +175,7 @@ class RAM(nn.Module):
                 loc = sample.clamp(-1.0, 1.0)
             baselines.append(self.baseliner(h.detach()).squeeze(-1))  # (B,)
             locations.append(loc)
-            h, state = self._core(self._glimpse_features(images, loc), state)
+            h, state = self._core(self._glimpse_features(images, loc, cache), state)
         logits = self.classifier(h)  # (B, classes)
         return RAMOutput(
             logits, torch.stack(log_probs, 1), torch.stack(baselines, 1), torch.stack(locations, 1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from attnzoo.functional.glimpse import _check_sizes, glimpse
+from attnzoo.functional.glimpse import GlimpseCache, _check_sizes, glimpse, glimpse_cache
 
 __all__ = ["GlimpseSensor"]
 
@@ -33,6 +33,9 @@ class GlimpseSensor(nn.Module):
 
     Shape:
         images: (B, C, H, W); locations: (B, 2) ``(x, y)`` in [-1, 1] -> (B, k, C, g, g).
+
+    A model that takes T glimpses of the same images pads them once: ``cache = sensor.prepare(images)``,
+    then ``sensor(images, l_t, cache=cache)`` for each t (same pixels as without the cache).
     """
 
     def __init__(self, patch_size: int = 8, num_scales: int = 1, scale_factor: int = 2) -> None:
@@ -45,9 +48,13 @@ class GlimpseSensor(nn.Module):
         """Side in pixels of the largest (coarsest) patch."""
         return self.patch_size * self.scale_factor ** (self.num_scales - 1)
 
-    def forward(self, images: Tensor, locations: Tensor) -> Tensor:
-        """The glimpses of ``images`` at ``locations``: (B, k, C, g, g)."""
-        return glimpse(images, locations, self.patch_size, self.num_scales, self.scale_factor)
+    def prepare(self, images: Tensor) -> GlimpseCache:
+        """The zero-padded ``images`` for several calls with ``cache=`` (see ``functional.glimpse_cache``)."""
+        return glimpse_cache(images, self.max_size)
+
+    def forward(self, images: Tensor, locations: Tensor, cache: GlimpseCache | None = None) -> Tensor:
+        """The glimpses of ``images`` at ``locations``: (B, k, C, g, g); ``cache`` from :meth:`prepare`."""
+        return glimpse(images, locations, self.patch_size, self.num_scales, self.scale_factor, cache=cache)
 
     def extra_repr(self) -> str:
         return f"patch_size={self.patch_size}, num_scales={self.num_scales}, scale_factor={self.scale_factor}"
