@@ -96,3 +96,53 @@ def test_bad_inputs():
         model(torch.zeros(2, 1, 10, 8))
     with pytest.raises(ValueError, match="n must be a positive int"):
         model.sample(0)
+
+
+def _digit_like(B=4, H=28, W=28):
+    # strokes in the middle, an empty border of 5 pixels, as in MNIST
+    x = torch.zeros(B, 1, H, W)
+    x[:, :, 5:-5, 12:16] = 1.0
+    x[:, :, 8:11, 6:-6] = 1.0
+    return x
+
+
+@pytest.mark.parametrize("window_init", [False, True])
+def test_read_window_gets_gradient_from_the_digit(window_init):
+    # the cause of the attention model staying at the mean image: with the default biases (the paper's
+    # delta~ = 1, sigma = 1 px at h = 0) the 2 x 2 read sits on the four corner pixels, empty in MNIST, so the
+    # glimpse and its gradient with respect to where the window looks are zero; window_init fixes it
+    torch.manual_seed(0)
+    cfg = DRAWConfig(steps=1, enc_hidden=8, dec_hidden=8, z_dim=2, window_init=window_init)
+    att = DRAW(cfg).read_att
+    if not window_init:
+        torch.nn.init.zeros_(att.linear.bias)
+    raw = torch.zeros(4, 5, requires_grad=True)  # the layer's output at h = 0, perturbed from its bias
+    from attnzoo.nn.filterbank import filterbank, filterbank_params, read
+
+    p = filterbank_params(raw + att.linear.bias, 28, 28, 2)
+    x = _digit_like()
+    glimpse = read(x, *filterbank(p, 28, 28, 2), p.gamma)
+    (glimpse * torch.tensor([1.0, -2.0, 3.0, -4.0]).view(1, 1, 2, 2)).sum().backward()
+    centre_and_stride = raw.grad[:, [0, 1, 3]].abs().max()
+    if window_init:
+        assert glimpse.abs().min() > 0.05 and centre_and_stride > 0.05, (glimpse, raw.grad)
+    else:
+        assert glimpse.abs().max() < 1e-6 and centre_and_stride < 1e-6, (glimpse, raw.grad)
+
+
+def test_window_init_write_of_ones_adds_about_one_logit():
+    # the write's filters have rows summing to 1 over the image, so a 5 x 5 patch spread over 28 x 28 adds
+    # ~1/delta^2 = 1/45 a pixel at gamma = 1 (with sigma = 1 px: 25 dots of peak ~0.16 on zeros), far less
+    # than the full write; window_init's sigma = delta / 2 and 1/gamma = delta^2 make it a smooth ~1
+    h = torch.zeros(1, 8)
+    for window_init, lo, hi in ((True, 0.9, 1.2), (False, -1.0, 0.2)):
+        torch.manual_seed(0)
+        model = DRAW(DRAWConfig(steps=1, enc_hidden=8, dec_hidden=8, z_dim=2, window_init=window_init))
+        if not window_init:
+            torch.nn.init.zeros_(model.write_att.linear.bias)
+        with torch.no_grad():
+            update, _ = model.write_att.write(torch.ones(1, 1, 5, 5), h)
+        centre = update[0, 0, 9:19, 9:19]
+        assert lo < float(centre.min()) and float(centre.max()) < hi, (window_init, centre)
+    with pytest.raises(TypeError, match="window_init"):
+        DRAWConfig(window_init=1)

@@ -154,3 +154,21 @@ def test_box_outlines_the_pixels_read():
     box = filterbank_box(p, 4)
     assert box.shape == (2, 4)
     torch.testing.assert_close(box[0], torch.tensor([5.5, 1.5, 9.5, 5.5], dtype=torch.float64))
+
+
+def test_init_window_places_a_centred_smooth_grid():
+    att = FilterbankAttention(6, 11, 17, 4)
+    att.init_window(extent=8.0, gain=0.5)
+    p = att(torch.zeros(3, 6))
+    torch.testing.assert_close(p.g_x, torch.full((3,), 9.0))  # (17 + 1)/2: the centre, 1-based
+    torch.testing.assert_close(p.g_y, torch.full((3,), 6.0))
+    torch.testing.assert_close(p.delta, torch.full((3,), 2.0))  # N delta = extent
+    torch.testing.assert_close(p.sigma2, torch.full((3,), 1.0))  # sigma = delta / 2
+    torch.testing.assert_close(p.gamma, torch.full((3,), 0.5))
+    att.init_window(sigma=3.0)
+    p = att(torch.zeros(1, 6))
+    torch.testing.assert_close(p.delta, torch.full((1,), 16 / 3))  # the paper's delta~ = 1 spread
+    torch.testing.assert_close(p.sigma2, torch.full((1,), 9.0))
+    for bad in (dict(extent=0), dict(sigma=-1.0), dict(gain=True), dict(extent="8")):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            att.init_window(**bad)

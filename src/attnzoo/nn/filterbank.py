@@ -12,6 +12,7 @@ Shape legend: B batch, C channels, H image height (the paper's B), W image width
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import torch
@@ -194,6 +195,35 @@ class FilterbankAttention(nn.Module):
         _check_hwn(image_height, image_width, N)
         self.H, self.W, self.N, self.eps = image_height, image_width, N, eps
         self.linear = nn.Linear(in_features, 5)
+
+    @torch.no_grad()
+    def init_window(
+        self, *, extent: float | None = None, sigma: float | None = None, gain: float = 1.0
+    ) -> None:
+        """Set the linear layer's bias so that a zero hidden state places a smooth, centred window.
+
+        The paper gives no initialisation. With PyTorch's default, near-zero bias DRAW's 2 x 2 read starts on
+        the four corner pixels (``delta~ = 1``, ``sigma = 1`` px), empty in MNIST, where it gets no gradient.
+        Here, for ``h = 0``: the centre ``g~ = 0``; the stride such that the grid spans ``extent`` pixels
+        (``N delta = extent``; None: ``delta~ = 1``, the paper's whole-image spread
+        ``(max(H, W) - 1)/(N - 1)``); ``sigma`` in pixels (None: ``delta / 2``, so neighbouring filters
+        overlap into a smooth tiling); and ``gamma = gain`` (read multiplies by it, write divides). The
+        weights keep their initialisation.
+
+        Args:
+            extent: the grid's side at initialisation in pixels, or None.
+            sigma: the filters' standard deviation in pixels, or None for ``delta / 2``.
+            gain: the intensity ``gamma``.
+        """
+        for name, v in (("extent", extent), ("sigma", sigma), ("gain", gain)):
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int | float) or not v > 0):
+                raise ValueError(f"{name} must be a positive number, got {v!r}")
+        full = (max(self.H, self.W) - 1) / max(self.N - 1, 1)  # delta at delta~ = 1
+        delta = full if extent is None else extent / self.N
+        sigma = delta / 2 if sigma is None else sigma
+        self.linear.bias.copy_(
+            torch.tensor([0.0, 0.0, math.log(sigma**2), math.log(delta / full), math.log(gain)])
+        )
 
     def forward(self, h: Tensor) -> FilterbankParams:
         """The attention parameters (pixel units) for hidden state ``h``."""

@@ -30,6 +30,7 @@ def model_config(cfg: DrawRecipeConfig, variant: str, height: int = 28, width: i
         attention=variant == "attention",
         read_n=cfg.read_n,
         write_n=cfg.write_n,
+        window_init=cfg.window_init,
     )
 
 
