@@ -56,6 +56,8 @@ def test_recipe_end_to_end_and_cli(tmp_path, capsys):
         max_len=8,
         figure_images=1,
         beam_size=2,
+        pretrain_steps=3,
+        pretrain_batch=4,
         data_root=str(root),
     )
     out = tmp_path / "run"

@@ -29,6 +29,9 @@ class CaptionConfig:
     emb_dim: int = 64  # word embedding / deep-output size
     hidden_dim: int = 256  # LSTM size
     att_dim: int = 128  # f_att hidden size
+    pretrain_steps: int = 500  # encoder pretrained as a digit classifier (Adam steps; 0: none), see .pretrain
+    pretrain_batch: int = 32  # digits a pretraining step
+    freeze_encoder: bool = True  # keep the pretrained encoder fixed (the paper does not fine-tune VGG)
     coords: bool = False  # CoordConv: x, y maps appended to the image (not in the paper)
     init_from_mean: bool = (
         True  # the paper's h_0 = f_init(mean a_i); False: the decoder sees the image only via z_t
@@ -60,8 +63,9 @@ class CaptionConfig:
                 "hidden_dim",
                 "att_dim",
                 "max_len",
+                "pretrain_batch",
             ),
-            nonneg=("doubly_stochastic", "entropy_weight", "beam_size", "figure_images"),
+            nonneg=("pretrain_steps", "doubly_stochastic", "entropy_weight", "beam_size", "figure_images"),
             finite=("hard_soft_mix",),
         )
         if not 0 <= self.hard_soft_mix <= 1:
