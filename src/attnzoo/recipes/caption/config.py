@@ -122,15 +122,16 @@ BUDGETS = {
     # full: the set (1-4 digits, both sizes, canvas 64 -> 8x8 grid), lambda 0 as in smoke.
     # Measured 2026-12-02 with the pretrained frozen encoder (OMP_NUM_THREADS=1 PYTHONPATH=src nice -n 5
     # python benchmarks/caption_curve.py /tmp/caption3/full --every 250 --steps 1500 --test 100; soft,
-    # greedy, load 6-9 on 2 cores; stopped by its 40-min timeout after step 1000): pretraining 27 CPU-s
-    # (train accuracy 91 %, small and large digits), then ~0.5 CPU-s a step of 16 scenes. Steps 250 / 500
-    # / 750 / 1000 (147 / 265 / 394 / 519 CPU-s with pretraining): BLEU-4 0.55 / 0.69 / 0.69 / 0.68 (on
-    # 3-4 digit scenes 0.65 / 0.75 / 0.75 / 0.78), argmax in box 19 / 25 / 34 / 30 % against 10-14 %
-    # chance (131-162 words scored; 82-126 digit words name a digit not in the scene), exact 13-23 %.
-    # Before the fix the same curve had BLEU-4 0.39-0.55 and argmax in box 0-4 % to step 800. So the
-    # BLEU-4 target (>= 0.6) is met by step 500; grounding is above chance but flat near 30 % from step
-    # 750, far from 85 %: the small digits (14 px on 8 px cells) are what it misses. The 10 epochs (12500
-    # steps, ~1.7 CPU-hours a variant) were not run; at the measured slope they would not reach 85 %.
+    # greedy, load 5-9 on 2 cores; its 40-min timeout stopped it after step 1000, resumed to 1250 with
+    # --steps 1250): pretraining 27 CPU-s (train accuracy 91 %, small and large digits), then ~0.5 CPU-s
+    # a step of 16 scenes. Steps 250 / 500 / 750 / 1000 / 1250 (147 / 265 / 394 / 519 / 643 CPU-s with
+    # pretraining): BLEU-4 0.55 / 0.69 / 0.69 / 0.68 / 0.74 (3-4 digit scenes 0.65 / 0.75 / 0.75 / 0.78 /
+    # 0.78), argmax in box 19 / 25 / 34 / 30 / 36 % against 10-14 % chance (131-179 words scored; 126 /
+    # 82 / 89 / 88 / 54 digit words name a digit not in the scene). Before the fix the same curve had
+    # BLEU-4 0.39-0.55 and argmax in box 0-4 % to step 800. So the BLEU-4 target (>= 0.6) is met by step
+    # 500; grounding is above chance and rising ~5 points per 250 steps after step 500, far from 85 %;
+    # the small digits (14 px on 8 px cells) are what it misses most. The 10 epochs (12500 steps, ~1.7
+    # CPU-hours a variant) were not run; a straight line from this slope is not evidence of 85 %.
     "full": CaptionConfig(doubly_stochastic=0.0),
 }
 
