@@ -19,7 +19,7 @@ import torch
 
 from attnzoo.models.show_attend_tell import ShowAttendTell
 from attnzoo.recipes._common import parse_overrides_into
-from attnzoo.recipes.caption import _load_digits
+from attnzoo.recipes.caption import _load_digits, pretrained_encoder
 from attnzoo.recipes.caption.config import BUDGETS
 from attnzoo.recipes.caption.evaluate import evaluate_variant
 from attnzoo.recipes.caption.train import build_scenes, collate, default_vocab, model_config
@@ -39,12 +39,20 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     ov = dict(kv.split("=", 1) for kv in a.overrides)
     cfg = parse_overrides_into(BUDGETS["full"], {**ov, "n_test": a.test})
-    data, vocab = build_scenes(cfg, 0, _load_digits(cfg)), default_vocab()
+    digits = _load_digits(cfg)
+    data, vocab = build_scenes(cfg, 0, digits), default_vocab()
     torch.manual_seed(0)
     model = ShowAttendTell(model_config(cfg, a.variant, len(vocab)))
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
     step, cpu, baseline = 0, 0.0, 0.0
     state = out / "state.pt"
+    if not state.is_file() and cfg.pretrain_steps:  # counted in the curve's CPU seconds at step 0
+        t0 = time.process_time()
+        enc_state, info = pretrained_encoder(cfg, digits, 0)
+        model.encoder.load_state_dict(enc_state)
+        cpu = time.process_time() - t0
+        with open(out / "curve.jsonl", "a") as f:
+            f.write(json.dumps({"step": 0, "pretrain": info, "train_cpu_s": round(cpu, 1)}) + "\n")
     if state.is_file():
         s = torch.load(state, weights_only=False)
         model.load_state_dict(s["model"])
@@ -62,7 +70,7 @@ def main() -> None:
             baseline = 0.9 * baseline + 0.1 * float(loss.reward.mean())
             opt.zero_grad()
             loss.loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], cfg.grad_clip)
             opt.step()
             step += 1
         cpu += time.process_time() - t0

@@ -73,6 +73,41 @@ def test_doubly_stochastic_penalty_formula():
         assert abs(float(got[b]) - want) < 1e-5
 
 
+def test_doubly_stochastic_floor_has_no_gradient():
+    """With T < L the penalty has a floor (L - T)^2 / L, but the gradient of sum_i (1 - S_i)^2 through the
+    softmax equals that of the tau-normalised sum_i (T / L - S_i)^2: the floor is a constant (its size alone
+    says nothing about how hard it pushes); what pushes is S_i's spread over the regions."""
+    g = torch.Generator().manual_seed(0)
+    T, L = 3, 8
+    scores = torch.randn(2, T, L, generator=g, requires_grad=True)
+    steps = torch.ones(2, T, dtype=torch.bool)
+    (grad_paper,) = torch.autograd.grad(doubly_stochastic_penalty(scores.softmax(-1), steps).sum(), scores)
+    s = scores.softmax(-1).sum(1)
+    (grad_tau,) = torch.autograd.grad(((T / L - s) ** 2).sum(), scores)
+    torch.testing.assert_close(grad_paper, grad_tau)
+    assert grad_paper.abs().max() > 1e-3  # not vacuous: a non-uniform coverage is pushed
+    flat = torch.zeros(1, T, L, requires_grad=True)  # uniform coverage sits at the floor, gradient 0
+    pen = doubly_stochastic_penalty(flat.softmax(-1), steps[:1])
+    assert abs(float(pen) - (L - T) ** 2 / L) < 1e-5
+    (grad_flat,) = torch.autograd.grad(pen.sum(), flat)
+    assert grad_flat.abs().max() < 1e-6
+
+
+def test_frozen_encoder_gets_no_gradient_and_stays_in_eval():
+    m = _model("soft", freeze_encoder=True).train()
+    assert not m.encoder.training and m.cell.training
+    x, tok = _batch()
+    before = {k: v.clone() for k, v in m.encoder.state_dict().items()}
+    loss = m.loss(m(x, tok), tok.roll(-1, 1))
+    loss.loss.backward()
+    assert all(p.grad is None for p in m.encoder.parameters())
+    assert m.L_o.weight.grad is not None and m.L_o.weight.grad.abs().sum() > 0
+    after = m.encoder.state_dict()  # BatchNorm's running statistics kept (eval mode)
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    m.eval().train()
+    assert not m.encoder.training
+
+
 def test_loss_masks_padding_steps():
     m = _model("soft")
     x, tok = _batch()

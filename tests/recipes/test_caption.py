@@ -56,6 +56,8 @@ def test_recipe_end_to_end_and_cli(tmp_path, capsys):
         max_len=8,
         figure_images=1,
         beam_size=2,
+        pretrain_steps=3,
+        pretrain_batch=4,
         data_root=str(root),
     )
     out = tmp_path / "run"
@@ -85,6 +87,12 @@ def test_recipe_end_to_end_and_cli(tmp_path, capsys):
     from PIL import Image
 
     from attnzoo.recipes.caption.train import load_captioner
+
+    # every variant captions with the same pretrained encoder, kept frozen (the paper's fixed CNN)
+    assert set(s["encoder_pretraining"]) == {"loss", "accuracy"}
+    encoders = [load_captioner(out / v)[0].encoder.state_dict() for v in ("soft", "hard", "none")]
+    for k, v in encoders[0].items():
+        assert all(torch.equal(e[k], v) for e in encoders[1:]), k
 
     img_path = tmp_path / "scene.png"
     model, vocab, _ = load_captioner(out / "soft")

@@ -12,9 +12,11 @@ penalty ``lambda * sum_i (1 - sum_t alpha_ti)^2`` (eq. 14). Hard attention (sec.
 (eq. 12): reward ``log p(y | s, a)``, a moving-average baseline, an entropy bonus, and, with probability
 ``hard_soft_mix`` per image (the paper: 0.5), the expected context in place of the sample.
 
-Not in the paper: the encoder is a small CNN trained here with the decoder (no pretrained weights can be
-had); at test time hard attention takes the most probable region (the mode of ``alpha_t``; the paper does
-not say). Shape legend: B batch, T caption steps, L regions, D feature dim, V vocabulary.
+Not in the paper: the encoder is a small CNN trained here (no pretrained weights can be had): either with
+the decoder from scratch, or, as the paper uses VGG pretrained on ImageNet without fine-tuning, pretrained
+by the caller (e.g. as a digit classifier) and kept fixed with ``freeze_encoder=True``; at test time hard
+attention takes the most probable region (the mode of ``alpha_t``; the paper does not say).
+Shape legend: B batch, T caption steps, L regions, D feature dim, V vocabulary.
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ class ShowAttendTellConfig:
     in_channels: int = 1  # image channels (1 grey, 3 colour)
     enc_channels: tuple[int, ...] = (16, 32, 64)  # conv widths; each stage halves the grid (2x2 max pool)
     batch_norm: bool = True  # BatchNorm after each conv stage (not in the paper's VGG; trains faster here)
+    freeze_encoder: bool = (
+        False  # the paper: a pretrained CNN, not fine-tuned; True keeps it fixed (eval mode)
+    )
     coords: bool = False  # append x, y coordinate maps to the image (CoordConv; not in the paper)
     init_from_mean: bool = True  # h_0, c_0 = f_init(mean a_i) (the paper); False: learned, image-blind
     feat_dim: int = 128  # D, size of each annotation vector a_i
@@ -135,6 +140,16 @@ class ShowAttendTell(nn.Module):
         self.L_z = nn.Linear(c.feat_dim, c.emb_dim)
         self.L_o = nn.Linear(c.emb_dim, c.vocab_size)
         self.drop = nn.Dropout(c.dropout)
+        if c.freeze_encoder:
+            self.encoder.requires_grad_(False)
+
+    def train(self, mode: bool = True):
+        """As :meth:`nn.Module.train`, but a frozen encoder stays in eval mode (its BatchNorm statistics
+        are those of its pretraining)."""
+        super().train(mode)
+        if self.config.freeze_encoder:
+            self.encoder.eval()
+        return self
 
     def encode(self, images: Tensor, region_mask: Tensor | None = None) -> dict:
         """The decoder's initial state: annotations (B, L, D), projected keys, region mask, h_0, c_0."""
@@ -142,7 +157,8 @@ class ShowAttendTell(nn.Module):
             raise ValueError(
                 f"images must be (B, {self.config.in_channels}, H, W), got shape {tuple(images.shape)}"
             )
-        grid = self.encoder(images)  # (B, D, h, w)
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.config.freeze_encoder):
+            grid = self.encoder(images)  # (B, D, h, w)
         feats = grid.flatten(2).transpose(1, 2)  # (B, L, D)
         B, L, _ = feats.shape
         if region_mask is None:

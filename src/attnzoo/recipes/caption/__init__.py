@@ -12,7 +12,7 @@ from attnzoo.recipes.caption.config import BUDGETS, PROSE, VARIANTS, CaptionConf
 from attnzoo.recipes.caption.report import write_report
 from attnzoo.recipes.caption.train import build_scenes, default_vocab, load_captioner, train_variant
 
-__all__ = ["BUDGETS", "CaptionConfig", "caption_image", "grounding_claim", "run"]
+__all__ = ["BUDGETS", "CaptionConfig", "caption_image", "grounding_claim", "pretrained_encoder", "run"]
 
 
 def _load_digits(cfg: CaptionConfig) -> dict:
@@ -44,21 +44,56 @@ def run(
     if bad or not cfg.variants:
         raise ValueError(f"variants must be among {VARIANTS}, got {cfg.variants!r}")
     out = prepare_run_dir(out_dir, resume=resume, force=force)  # before any work; refuses an earlier run
-    data = build_scenes(cfg, seed, _load_digits(cfg))
+    digits = _load_digits(cfg)
+    data = build_scenes(cfg, seed, digits)
     vocab = default_vocab()
+    encoder_state, pretrain = pretrained_encoder(cfg, digits, seed)
     results = {}
     for v in cfg.variants:
-        model, info = train_variant(v, cfg, data, vocab, out / v, seed=seed, resume=resume)
+        model, info = train_variant(
+            v, cfg, data, vocab, out / v, seed=seed, resume=resume, encoder_state=encoder_state
+        )
         ev = evaluate_variant(model, data["test"], vocab, beam_size=cfg.beam_size, max_len=cfg.max_len)
         results[v] = {**ev, **info}
     metrics = {v: r["metrics"] for v, r in results.items()}
     summary = {"recipe": "caption", "budget": budget, "seed": seed, "claim": grounding_claim(metrics)}
     summary["metrics"] = metrics
+    if pretrain is not None:
+        summary["encoder_pretraining"] = pretrain
     thumb = write_report(out, cfg, data, results, recipe_command("caption", budget, seed, overrides), PROSE)
     if thumb is not None:
         summary["thumbnail"] = thumb
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     return summary
+
+
+def pretrained_encoder(cfg: CaptionConfig, digits: dict, seed: int) -> tuple[dict | None, dict | None]:
+    """The encoder every variant starts from, pretrained on MNIST train digits 0-49999 (those the training
+    scenes use), and its last-steps loss / accuracy; ``(None, None)`` when ``cfg.pretrain_steps`` is 0."""
+    if not cfg.pretrain_steps:
+        return None, None
+    import torch
+
+    from attnzoo.models.show_attend_tell import ShowAttendTell
+    from attnzoo.recipes.caption.pretrain import pretrain_encoder
+    from attnzoo.recipes.caption.train import model_config
+
+    x, y = digits["train"]
+    cut = int(len(x) * 5 / 6)  # as build_scenes: never a validation digit
+    with torch.random.fork_rng():  # a seeded init, the same for every variant; the global RNG untouched
+        torch.manual_seed(seed)
+        enc = ShowAttendTell(model_config(cfg, "soft", 3)).encoder  # the variants' encoder shape
+        info = pretrain_encoder(
+            enc,
+            x[:cut],
+            y[:cut],
+            steps=cfg.pretrain_steps,
+            batch=cfg.pretrain_batch,
+            lr=cfg.lr,
+            seed=seed,
+            sizes=cfg.sizes,
+        )
+    return {k: v.detach().clone() for k, v in enc.state_dict().items()}, info
 
 
 def grounding_claim(metrics: dict, *, min_words: int = 100, min_z: float = 3.0) -> dict:

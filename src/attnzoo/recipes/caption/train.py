@@ -94,6 +94,7 @@ def model_config(cfg: CaptionConfig, variant: str, vocab_size: int) -> ShowAtten
         hidden_dim=cfg.hidden_dim,
         att_dim=cfg.att_dim,
         coords=cfg.coords,
+        freeze_encoder=cfg.freeze_encoder,
         init_from_mean=cfg.init_from_mean,
         doubly_stochastic=cfg.doubly_stochastic,
         entropy_weight=cfg.entropy_weight,
@@ -113,11 +114,24 @@ class _Indices(torch.utils.data.Dataset):
 
 
 def train_variant(
-    variant: str, cfg: CaptionConfig, data: dict, vocab: Vocab, out_dir: Path, *, seed: int, resume: bool
+    variant: str,
+    cfg: CaptionConfig,
+    data: dict,
+    vocab: Vocab,
+    out_dir: Path,
+    *,
+    seed: int,
+    resume: bool,
+    encoder_state: dict | None = None,
 ) -> tuple[ShowAttendTell, dict]:
-    """Train one variant (best validation loss kept) and save it as a captioner in ``out_dir``."""
+    """Train one variant (best validation loss kept) and save it as a captioner in ``out_dir``.
+
+    ``encoder_state``: a pretrained encoder's state dict (:func:`.pretrain.pretrain_encoder`), loaded
+    before training; every variant of a run starts from the same one."""
     seed_everything(seed)
     model = ShowAttendTell(model_config(cfg, variant, len(vocab)))
+    if encoder_state is not None:
+        model.encoder.load_state_dict(encoder_state)
     baseline = {"b": 0.0}  # REINFORCE moving average; restarts at 0 on resume (it settles in ~10 steps)
     decay = model.config.baseline_decay
 
@@ -152,7 +166,7 @@ def train_variant(
         progress=True,
         num_threads=None,
     )
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
     trainer = Trainer(
         model,
         opt,
