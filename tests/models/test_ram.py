@@ -1,5 +1,6 @@
 """Tests of RAM (Mnih et al. 2014): REINFORCE, the loss's gradients, detaching, learning, saving."""
 
+import functools
 import math
 
 import pytest
@@ -7,6 +8,7 @@ import torch
 
 from attnzoo.models.convnet import ConvNet, ConvNetConfig
 from attnzoo.models.ram import RAM, RAMConfig, RAMOutput, ram_loss
+from attnzoo.nn import GlimpseSensor
 from attnzoo.train import load_weights, save_checkpoint
 
 TINY = dict(
@@ -187,6 +189,21 @@ def test_random_policy_and_bad_input():
         m.predict(torch.rand(2, 1, 16, 16), samples=0)
     with pytest.raises(ValueError, match=r"targets must have shape \(200,\)"):
         ram_loss(out, torch.zeros(3, dtype=torch.long))
+
+
+def test_the_summed_area_glimpses_give_the_predictions_of_the_exact_ones():
+    # RAM prepares a summed-area cache once per batch (images that need no gradient); the exact padded
+    # cache gives the same logits, locations and baselines within float32 rounding
+    torch.manual_seed(0)
+    m = RAM(_cfg(image_size=24, patch_size=4, num_scales=3, location_std=0.3))
+    images = torch.rand(32, 1, 24, 24)
+    outputs = {}
+    for exact in (False, True):
+        m.sensor.prepare = functools.partial(GlimpseSensor.prepare, m.sensor, exact=exact)
+        assert (m.sensor.prepare(images).sums is None) == exact
+        outputs[exact] = m(images, generator=torch.Generator().manual_seed(5))
+    for a, b in zip(outputs[False], outputs[True], strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-6)
 
 
 def test_convnet_baseline_has_the_size_of_ram():

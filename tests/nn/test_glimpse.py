@@ -132,12 +132,13 @@ def test_glimpse_boxes_are_the_pixels_the_sensor_reads():
         (5, 3, 3, (17, 23), torch.float32),
     ],
 )
-def test_a_prepared_cache_gives_the_same_pixels_for_every_glimpse(g, k, s, hw, dtype):
+def test_an_exact_cache_gives_the_same_pixels_for_every_glimpse(g, k, s, hw, dtype):
     # (3, 5) with a 8 x 8 square: the square is wider than a padded row, every read wraps into the padding
     gen = torch.Generator().manual_seed(1)
     img = torch.rand(4, 2, *hw, generator=gen, dtype=dtype)
     sensor = GlimpseSensor(g, k, s)
-    cache = sensor.prepare(img)
+    cache = sensor.prepare(img, exact=True)
+    assert cache.sums is None
     for t in range(3):
         loc = torch.rand(4, 2, generator=gen, dtype=dtype) * 2.4 - 1.2
         loc[t] = torch.tensor([[-1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]][t], dtype=dtype)
@@ -147,6 +148,73 @@ def test_a_prepared_cache_gives_the_same_pixels_for_every_glimpse(g, k, s, hw, d
         # a cache built for a larger square serves a smaller sensor too
         small = GlimpseSensor(g, 1, s)
         assert torch.equal(small(img, loc, cache=cache), reference(img, loc, g, 1, s))
+
+
+SUMMED_CASES = [  # g, k, s, (H, W), dtype
+    (12, 4, 2, (100, 100), torch.float32),  # the paper's cluttered 100x100 retina
+    (12, 3, 2, (60, 60), torch.float32),
+    (5, 3, 3, (17, 23), torch.float32),  # non-square, odd scale factor (area 9: an inexact division)
+    (4, 2, 2, (3, 5), torch.float64),  # squares wider than the image: every read runs off it
+    (6, 3, 2, (30, 41), torch.float16),
+    (6, 3, 2, (30, 41), torch.bfloat16),
+    (8, 1, 2, (28, 28), torch.float32),  # one scale: the pixels themselves
+]
+
+
+def _glimpse_locations(gen, B, dtype, t):
+    loc = torch.rand(B, 2, generator=gen, dtype=torch.float64) * 2.4 - 1.2  # some clamped
+    corners = [[-1.0, -1.0], [1.0, 1.0], [-1.0, 1.0], [1.0, -1.0], [-3.0, 0.2], [0.0, 0.0]]
+    loc[: len(corners)] = torch.tensor(corners, dtype=torch.float64).roll(t, 0)
+    return loc.to(dtype)
+
+
+@pytest.mark.parametrize("g,k,s,hw,dtype", SUMMED_CASES)
+def test_the_summed_area_cache_is_the_float64_mean_rounded_once(g, k, s, hw, dtype):
+    # The default cache: its patches equal the exact path's within float32 rounding (tolerances tighter
+    # than assert_close's float32 defaults, 1.3e-6 / 1e-5), and are bit for bit the float64 means of the
+    # very same pixels rounded once to the images' dtype (the sums of these pixels are exact in float64).
+    gen = torch.Generator().manual_seed(2)
+    img = torch.rand(8, 2, *hw, generator=gen).to(dtype)
+    sensor = GlimpseSensor(g, k, s)
+    assert (sensor.prepare(img).sums is None) == (k == 1)  # the default: summed-area only when pooling
+    cache = sensor.prepare(img, exact=False)
+    assert cache.buffer is None and cache.sums.dtype == torch.float64
+    for t in range(3):
+        loc = _glimpse_locations(gen, 8, dtype if dtype == torch.float64 else torch.float32, t)
+        out = sensor(img, loc, cache=cache)
+        assert out.dtype == dtype and out.shape == (8, k, 2, g, g) and out.is_contiguous()
+        exact = sensor(img, loc)
+        if dtype == torch.float32:
+            torch.testing.assert_close(out, exact, rtol=1e-6, atol=1e-7)
+        elif dtype == torch.float64:
+            torch.testing.assert_close(out, exact, rtol=1e-12, atol=1e-12)
+        assert torch.equal(out, sensor(img.double(), loc).to(dtype))
+        if k == 1:
+            assert torch.equal(out, exact)  # scale 0 is the pixels, read back exactly from the sums
+
+
+def test_the_summed_area_cache_is_as_close_to_the_mean_on_images_far_from_zero_one():
+    # Large values of both signs: the float64 sums need not be exact, and the exact path's float32 pooling
+    # loses up to eps_32 * max|x| on a mean near zero (5e-5 here). The summed-area patches stay within
+    # float32 rounding of the float64 means, and never further from them than the exact path's.
+    gen = torch.Generator().manual_seed(3)
+    img = torch.randn(6, 3, 50, 70, generator=gen) * 1000 + 300
+    sensor = GlimpseSensor(12, 3, 2)
+    cache = sensor.prepare(img)
+    for t in range(3):
+        loc = _glimpse_locations(gen, 6, torch.float32, t)
+        out, exact, mean = sensor(img, loc, cache=cache), sensor(img, loc), sensor(img.double(), loc)
+        torch.testing.assert_close(out, mean.float(), rtol=1e-6, atol=1e-7)
+        assert (out.double() - mean).abs().max() <= (exact.double() - mean).abs().max()
+
+
+def test_images_that_need_a_gradient_get_the_exact_cache():
+    img = torch.rand(2, 1, 12, 12, requires_grad=True)
+    sensor = GlimpseSensor(2, 2)
+    assert sensor.prepare(img).sums is None  # autograd records: exact, differentiable
+    with torch.no_grad():
+        assert sensor.prepare(img).buffer is None  # nothing to differentiate: the summed-area table
+    assert sensor.prepare(img.detach()).buffer is None
 
 
 def test_a_cache_of_images_that_need_a_gradient_keeps_it():
@@ -170,3 +238,7 @@ def test_cache_errors():
         glimpse(img, torch.zeros(2, 2), 4, cache=img)
     with pytest.raises(ValueError, match="max_size must be an int >= 1"):
         glimpse_cache(img, 0)
+    with pytest.raises(TypeError, match="exact must be a bool, got int 1"):
+        glimpse_cache(img, 4, exact=1)
+    with pytest.raises(ValueError, match="got one for shape \\(3, 1, 8, 8\\) and side 4"):  # summed-area
+        glimpse(img, torch.zeros(2, 2), 4, cache=glimpse_cache(torch.rand(3, 1, 8, 8), 4))

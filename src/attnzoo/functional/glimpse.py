@@ -22,6 +22,22 @@ strided view of that buffer, and one ``index_select`` copies the B chosen square
 ``F.avg_pool2d`` of the square's centred crop, the very op the per-sample loop runs on the very same pixels,
 so the result is bit-identical to it (benchmarks/bench_glimpse.py). A model that takes T glimpses of the
 same images builds the buffer once (``cache=``) instead of T times.
+
+Summed-area path (the default :func:`glimpse_cache`, for images that do not need a gradient): the cache is
+instead the integral image ``I[y, x] = sum(images[..., :y, :x])`` (Crow 1984; Viola and Jones 2001) in
+float64, built once per batch, and every ``s^i x s^i`` cell of every scale is the four-corner difference of
+``I`` at its pixel edges divided by its area ``s^(2i)``: one gather of the ``(g + 1)^2`` edge points of
+all B, k, C grids at once, so a glimpse costs O(B k C g^2) whatever the side ``g s^(k-1)`` of its largest
+square (the exact path reads every pixel of it). Edges are clamped to ``[0, H]`` x ``[0, W]``, which is
+the integral of the zero-padded image: off-image pixels add zero and still count in the area, as in the
+exact path. It is the same mean, not the same rounding: the float64 sums are exact whenever float64 holds
+every partial sum (the largest over the finest quantum of the pixels under 2^53: ``torch.rand`` pixels,
+multiples of 2^-24, for any H W < 2^29; pixels k / 255 for H W < 2^22), and each mean is then rounded once
+into the images' dtype, i.e. correctly rounded, where ``F.avg_pool2d`` accumulates in float32 (they
+differ by up to 2.4e-7 on [0, 1) pixels). Otherwise the table's error is about ``4 H W eps_64 max|x| /
+s^(2i)`` (``eps_64 = 1.1e-16``), far below float32's. tests/nn/test_glimpse.py asserts both: bit for bit
+the float64 pooling rounded, and ``assert_close(rtol=1e-6, atol=1e-7)`` against the exact path.
+``glimpse_cache(..., exact=True)`` keeps the bit-exact padded buffer.
 """
 
 from __future__ import annotations
@@ -44,20 +60,26 @@ def _check_sizes(patch_size: int, num_scales: int, scale_factor: int) -> None:
 
 
 class GlimpseCache(NamedTuple):
-    """The zero-padded images that :func:`glimpse` reads squares of up to ``size`` pixels from."""
+    """What :func:`glimpse` reads squares of up to ``size`` pixels from: padded images or their integral."""
 
-    buffer: Tensor  # (lead + B C Hp Wp,) flat: `lead` zeros, then each (Hp, Wp) plane, image top-left
-    lead: int  # zeros before the first plane: the top-left overflow of its squares
+    buffer: Tensor | None  # exact path: (lead + B C Hp Wp,) flat, `lead` zeros then each (Hp, Wp) plane
+    lead: int  # zeros before the first plane: the top-left overflow of its squares (0 with `sums`)
     shape: tuple[int, int, int, int]  # (B, C, H, W) of the images it was built from
     size: int  # S: the side of the largest square it serves
+    sums: Tensor | None = None  # summed-area path: (B C (H + 1) (W + 1),) float64 integral images, flat
 
 
-def glimpse_cache(images: Tensor, max_size: int) -> GlimpseCache:
-    """Pad ``images`` once for any number of :func:`glimpse` calls with squares of side <= ``max_size``.
+def glimpse_cache(images: Tensor, max_size: int, *, exact: bool = False) -> GlimpseCache:
+    """Prepare ``images`` once for any number of :func:`glimpse` calls with squares of side <= ``max_size``.
 
     Args:
         images: (B, C, H, W) floating images.
         max_size: S, the side of the largest patch to be read (``GlimpseSensor.max_size``).
+        exact: keep the zero-padded pixels, so glimpses are bit-identical to the per-sample crop-and-pool
+            loop and cost O(S^2) each. False (default): their float64 summed-area table, glimpses in
+            O(k g^2) each, the float64 means rounded once into the images' dtype (module docstring).
+            Images that need a gradient (``requires_grad`` with autograd recording) always get the exact
+            cache, since the gradient is the exact path's.
 
     Returns:
         A :class:`GlimpseCache`; pass it as ``glimpse(images, locations, ..., cache=...)`` with the same
@@ -67,7 +89,11 @@ def glimpse_cache(images: Tensor, max_size: int) -> GlimpseCache:
     _check_images(images)
     if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1:
         raise ValueError(f"max_size must be an int >= 1, got {max_size!r}")
+    if not isinstance(exact, bool):
+        raise TypeError(f"exact must be a bool, got {type(exact).__name__} {exact!r}")
     B, C, H, W = images.shape
+    if not exact and not (torch.is_grad_enabled() and images.requires_grad):
+        return GlimpseCache(None, 0, (B, C, H, W), max_size, _summed_area(images.detach()))
     P = max_size - max_size // 2  # >= the overflow on every side, since the corner runs over 0 ... H
     Hp, Wp = H + P, W + P
     lead = (max_size // 2) * (Wp + 1)
@@ -107,10 +133,13 @@ def glimpse(
         patch_size: g, the side of every returned patch.
         num_scales: k, the number of patches.
         scale_factor: s, an integer: patch ``i`` covers ``g * s^i`` pixels, averaged over ``s^i`` blocks.
-        cache: :func:`glimpse_cache` of these very images, built once for several calls; None builds one.
+        cache: :func:`glimpse_cache` of these very images, built once for several calls; None builds an
+            exact one for this call. A summed-area cache (the default of :func:`glimpse_cache`) gives the
+            same patches up to one rounding of the images' dtype, in O(B k C g^2) (module docstring).
 
     Returns:
-        (B, k, C, g, g) patches in the images' dtype, finest scale first.
+        (B, k, C, g, g) patches in the images' dtype, finest scale first. Bit-identical to the reference
+        above without a cache or with an ``exact=True`` one.
     """
     _check_sizes(patch_size, num_scales, scale_factor)
     _check_images(images)
@@ -133,8 +162,12 @@ def glimpse(
     l = locations.detach().to(device=images.device, dtype=torch.float64).clamp(-1.0, 1.0)  # (B, 2)
     cx = torch.floor((l[:, 0] + 1) / 2 * W).long()  # (B,) pixel corner, 0 ... W
     cy = torch.floor((l[:, 1] + 1) / 2 * H).long()  # (B,)
+    if cache is not None and cache.sums is not None:
+        return _summed_area_glimpses(cache, cx, cy, patch_size, num_scales, scale_factor, images.dtype)
     # a buffer built here is dropped before the pools allocate (its pages freed first: faster on CPU)
-    square = _squares(glimpse_cache(images, S) if cache is None else cache, cx, cy, S)  # (B, C, S, S)
+    square = _squares(
+        glimpse_cache(images, S, exact=True) if cache is None else cache, cx, cy, S
+    )  # (B, C, S, S)
     del cache  # (a caller's cache lives on in the caller)
     patches = []
     for i in range(num_scales):  # k <= 4 in practice: a loop over scales, never over the batch
@@ -200,3 +233,40 @@ def _squares(cache: GlimpseCache, cx: Tensor, cy: Tensor, S: int) -> Tensor:
     span = torch.arange(S, device=buffer.device)
     index = start.view(B, C, 1, 1) + (span * Wp)[:, None] + span  # (B, C, S, S) flat offsets
     return buffer.take(index)
+
+
+def _summed_area(images: Tensor) -> Tensor:
+    """(B C (H + 1) (W + 1),) float64 ``I[y, x] = sum(images[..., :y, :x])``: a zero first row and column."""
+    B, C, H, W = images.shape
+    sums = images.new_empty((B * C, H + 1, W + 1), dtype=torch.float64)
+    sums[:, 0] = 0
+    sums[:, 1:, 0] = 0
+    sums[:, 1:, 1:] = images.reshape(B * C, H, W)
+    if sums.device.type == "cpu":
+        # torch's cumsum walks a non-last dim one column at a time; H row adds of B C (W + 1) are faster
+        for y in range(2, H + 1):
+            sums[:, y].add_(sums[:, y - 1])  # (not +=, which would copy the row back onto itself)
+    else:
+        sums.cumsum_(-2)
+    return sums.cumsum_(-1).view(-1)
+
+
+def _summed_area_glimpses(
+    cache: GlimpseCache, cx: Tensor, cy: Tensor, g: int, k: int, s: int, dtype: torch.dtype
+) -> Tensor:
+    """All k scales from the integral images: four-corner differences at each cell's clamped pixel edges."""
+    sums, (B, C, H, W) = cache.sums, cache.shape
+    device, blocks = sums.device, [s**i for i in range(k)]  # the cell side of each scale
+    itype = torch.int32 if sums.numel() < 2**31 else torch.int64  # (a narrower index gathers faster)
+    edges = [[r * b - g * b // 2 for r in range(g + 1)] for b in blocks]  # pixel edges around the corner
+    edges = torch.tensor(edges, dtype=itype, device=device)  # (k, g + 1)
+    rows = (cy.to(itype)[:, None, None] + edges).clamp_(0, H).mul_(W + 1)  # (B, k, g + 1) clamped: the
+    cols = (cx.to(itype)[:, None, None] + edges).clamp_(0, W)  # (B, k, g + 1)  zero padding adds 0
+    plane = (H + 1) * (W + 1)
+    planes = torch.arange(0, B * C * plane, plane, dtype=itype, device=device).view(B, 1, C, 1, 1)
+    index = (planes + rows[:, :, None, :, None]) + cols[:, :, None, None, :]  # (B, k, C, g + 1, g + 1)
+    corners = sums.index_select(0, index.view(-1)).view(index.shape)  # I at every cell edge: one gather
+    strips = corners[..., 1:, :] - corners[..., :-1, :]  # (B, k, C, g, g + 1) sums of each cell's rows
+    cells = strips[..., 1:] - strips[..., :-1]  # (B, k, C, g, g)
+    area = torch.tensor([b * b for b in blocks], dtype=torch.float64, device=device).view(1, k, 1, 1, 1)
+    return cells.div_(area).to(dtype)  # the float64 mean, rounded once into the images' dtype

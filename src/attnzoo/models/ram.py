@@ -157,7 +157,7 @@ class RAM(nn.Module):
             want = f"(B, {c.channels}, {c.image_size}, {c.image_size})"
             raise ValueError(f"images must have shape {want}, got {tuple(images.shape)}")
         B = images.shape[0]
-        cache = self.sensor.prepare(images)  # padded once for all T glimpses
+        cache = self.sensor.prepare(images)  # once for all T glimpses (a summed-area table, see the sensor)
         h = images.new_zeros(B, c.hidden)  # (B, D)
         state = (h, h) if c.core == "lstm" else h
         log_probs, baselines, locations = [], [], []

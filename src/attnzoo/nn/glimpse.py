@@ -34,8 +34,13 @@ class GlimpseSensor(nn.Module):
     Shape:
         images: (B, C, H, W); locations: (B, 2) ``(x, y)`` in [-1, 1] -> (B, k, C, g, g).
 
-    A model that takes T glimpses of the same images pads them once: ``cache = sensor.prepare(images)``,
-    then ``sensor(images, l_t, cache=cache)`` for each t (same pixels as without the cache).
+    A model that takes T glimpses of the same images prepares them once: ``cache = sensor.prepare(images)``,
+    then ``sensor(images, l_t, cache=cache)`` for each t. With more than one scale (and images that need
+    no gradient) the cache is by default their float64 summed-area table: each glimpse then costs O(g^2)
+    per scale instead of O((g s^i)^2) and equals the exact one up to one rounding of the images' dtype (it
+    is the float64 mean rounded once; ``F.avg_pool2d`` rounds its float32 sum). With one scale nothing is
+    pooled and the padded pixels are both exact and faster to read, so that is the default there;
+    ``prepare(images, exact=True)`` forces the bit-identical padded pixels. See ``functional.glimpse``.
     """
 
     def __init__(self, patch_size: int = 8, num_scales: int = 1, scale_factor: int = 2) -> None:
@@ -48,9 +53,14 @@ class GlimpseSensor(nn.Module):
         """Side in pixels of the largest (coarsest) patch."""
         return self.patch_size * self.scale_factor ** (self.num_scales - 1)
 
-    def prepare(self, images: Tensor) -> GlimpseCache:
-        """The zero-padded ``images`` for several calls with ``cache=`` (see ``functional.glimpse_cache``)."""
-        return glimpse_cache(images, self.max_size)
+    def prepare(self, images: Tensor, *, exact: bool | None = None) -> GlimpseCache:
+        """``images`` prepared once for several calls with ``cache=`` (see ``functional.glimpse_cache``).
+
+        ``exact=None`` (default): the summed-area table with more than one scale, the padded pixels with one.
+        """
+        if exact is None:
+            exact = self.num_scales == 1
+        return glimpse_cache(images, self.max_size, exact=exact)
 
     def forward(self, images: Tensor, locations: Tensor, cache: GlimpseCache | None = None) -> Tensor:
         """The glimpses of ``images`` at ``locations``: (B, k, C, g, g); ``cache`` from :meth:`prepare`."""
