@@ -1,5 +1,7 @@
 """Rendered word images, word splits, the character vocabulary and the (image, label) folder reader."""
 
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -21,10 +23,7 @@ WORDS = ["bonjour", "été", "garçon", "cœur", "l'homme", "où", "naïve", "ch
 
 @pytest.fixture(scope="module")
 def fonts():
-    try:
-        return find_fonts()
-    except FileNotFoundError:
-        pytest.skip("no DejaVu fonts on this machine (Debian package fonts-dejavu-core)")
+    return find_fonts()
 
 
 def test_renderer_deterministic_for_a_seed(fonts):
@@ -55,6 +54,19 @@ def test_render_shape_range_and_config(fonts):
 def test_find_fonts_names_the_debian_package(tmp_path):
     with pytest.raises(FileNotFoundError, match="fonts-dejavu-core"):
         find_fonts(dirs=[str(tmp_path)])
+
+
+def test_find_fonts_falls_back_to_matplotlibs_dejavu_without_the_package(tmp_path, monkeypatch):
+    import matplotlib
+
+    from attnzoo.data import words
+
+    monkeypatch.setattr(words, "FONT_DIRS", (str(tmp_path),))  # a machine without fonts-dejavu-core
+    fonts = find_fonts(("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"))
+    assert [os.path.basename(f) for f in fonts] == ["DejaVuSans-Bold.ttf", "DejaVuSans.ttf"]
+    assert all(f.startswith(matplotlib.get_data_path()) for f in fonts)
+    with pytest.raises(FileNotFoundError, match="fonts-dejavu-core"):
+        find_fonts(("NoSuchFace*.ttf",))
 
 
 def test_split_by_word_is_disjoint_and_stable():

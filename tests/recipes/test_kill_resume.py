@@ -62,12 +62,6 @@ def _caption(tmp: Path) -> list[str]:
 
 
 def _ocr(tmp: Path) -> list[str]:
-    from attnzoo.data.words import find_fonts
-
-    try:
-        find_fonts()
-    except FileNotFoundError:
-        pytest.skip("no DejaVu fonts (Debian package fonts-dejavu-core)")
     words = "le,la,les,un,une,été,où,chat,chien,maison,rue,île,noël,cœur,ami,eau,feu,jeu,bon,bien"
     return [f"words={words}", "test_fraction=0.25", "val_fraction=0.2", "train_samples=32",
             "models=recursive,ctc", "val_samples=4", "test_samples=4", "batch_size=8", "checkpoint_every=2",

@@ -32,10 +32,6 @@ TINY = dict(
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    try:
-        find_fonts()
-    except FileNotFoundError:
-        pytest.skip("no DejaVu fonts (Debian package fonts-dejavu-core)")
     out = tmp_path_factory.mktemp("ocr")
     summary = get_recipe("ocr").run(out, budget="smoke", **TINY)
     return out, summary

@@ -64,24 +64,39 @@ class RenderConfig:
             raise ValueError(f"min_contrast must be in (0, 1], got {self.min_contrast}")
 
 
-def find_fonts(patterns: Sequence[str] = ("DejaVu*.ttf",), dirs: Sequence[str] = FONT_DIRS) -> list[str]:
+def find_fonts(patterns: Sequence[str] = ("DejaVu*.ttf",), dirs: Sequence[str] | None = None) -> list[str]:
     """Font files matching ``patterns`` (globs on the file name) under ``dirs``, sorted by path.
+
+    ``dirs=None`` searches :data:`FONT_DIRS` and, only where nothing there matches, matplotlib's own font
+    folder: matplotlib (a dependency) ships 14 DejaVu faces, so a fresh machine without the Debian package
+    still renders words (with fewer faces than the package's 21, so a run there is not the same run).
 
     Raises:
         FileNotFoundError: none found; the message names the Debian package that provides DejaVu.
     """
+    searched = list(FONT_DIRS if dirs is None else dirs)
+    fonts = _match_fonts(patterns, searched)
+    if not fonts and dirs is None:
+        import matplotlib  # only for its data folder; matplotlib is a dependency
+
+        bundled = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
+        searched.append(bundled)
+        fonts = _match_fonts(patterns, [bundled])
+    if not fonts:
+        raise FileNotFoundError(
+            f"no font matching {list(patterns)} under {searched}; install the Debian package "
+            "`fonts-dejavu-core` (apt-get install fonts-dejavu-core) or pass dirs= a folder of .ttf files"
+        )
+    return fonts
+
+
+def _match_fonts(patterns: Sequence[str], dirs: Sequence[str]) -> list[str]:
     found = set()
     for d in dirs:
         for pat in patterns:
             found.update(glob.glob(os.path.join(d, "**", pat), recursive=True))
     # Math/symbol faces draw no usable Latin letters for this purpose
-    fonts = sorted(f for f in found if "Math" not in os.path.basename(f))
-    if not fonts:
-        raise FileNotFoundError(
-            f"no font matching {list(patterns)} under {list(dirs)}; install the Debian package "
-            "`fonts-dejavu-core` (apt-get install fonts-dejavu-core) or pass dirs= a folder of .ttf files"
-        )
-    return fonts
+    return sorted(f for f in found if "Math" not in os.path.basename(f))
 
 
 def words_from_sentences(
