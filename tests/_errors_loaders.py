@@ -52,8 +52,8 @@ def _bundle_with(tmp: Path, **changes) -> Path:
     return path
 
 
-def _lying_header(tmp: Path) -> Path:
-    path = _bundle(tmp)
+def lie_in_header(path: Path) -> None:
+    """Rewrite a safetensors file so its header claims a megabyte more than the file holds."""
     raw = path.read_bytes()
     n = struct.unpack("<Q", raw[:8])[0]
     header = json.loads(raw[8 : 8 + n])
@@ -61,6 +61,11 @@ def _lying_header(tmp: Path) -> Path:
     header[name]["data_offsets"][1] += 10**6  # claims a megabyte the file does not hold
     text = json.dumps(header).encode()
     path.write_bytes(struct.pack("<Q", len(text)) + text + raw[8 + n :])
+
+
+def _lying_header(tmp: Path) -> Path:
+    path = _bundle(tmp)
+    lie_in_header(path)
     return path
 
 

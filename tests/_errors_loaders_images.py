@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import struct
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,7 @@ from attnzoo.recipes.caption.train import default_vocab, load_captioner, save_ca
 from attnzoo.recipes.ocr.train import MODEL_FILE, load_reader
 from attnzoo.train import BEST, save_checkpoint
 from tests._errors import Case, CliExit, cli
+from tests._errors_loaders import lie_in_header
 
 SECTION = "Model loaders: `caption` and `read` (ocr) folders"
 INTRO = (
@@ -78,16 +78,6 @@ def _reader_text(tmp: Path, text: str) -> Path:
     return folder
 
 
-def _lying_header(path: Path) -> None:
-    raw = path.read_bytes()
-    n = struct.unpack("<Q", raw[:8])[0]
-    header = json.loads(raw[8 : 8 + n])
-    name = next(k for k in header if k != "__metadata__")
-    header[name]["data_offsets"][1] += 10**6  # claims a megabyte the file does not hold
-    text = json.dumps(header).encode()
-    path.write_bytes(struct.pack("<Q", len(text)) + text + raw[8 + n :])
-
-
 def _trunc(path: Path) -> None:
     raw = path.read_bytes()
     path.write_bytes(raw[: len(raw) // 2])
@@ -105,7 +95,7 @@ def _set(meta: dict, section: str | None, **values) -> None:
 
 def _caption_broken_header(t: Path) -> None:
     folder = _captioner(t)
-    _lying_header(folder / "model.safetensors")
+    lie_in_header(folder / "model.safetensors")
     load_captioner(folder)
 
 
