@@ -75,6 +75,23 @@ def test_resume_gives_the_same_numbers_and_bad_overrides_fail(tmp_path, idx_dir)
         run(tmp_path / "x", budget="smoke", glimpse=3)
 
 
+def test_the_lower_rate_phase_continues_a_finished_run_on_resume(tmp_path, idx_dir):
+    """A run finished without the phase gains it on --resume: 1 more epoch at lr x 0.1 from the best one."""
+    run = get_recipe("ram").run
+    over = {**TINY, "data_dir": str(idx_dir), "compare": "", "epochs": "1", "figures": "false"}
+    first = run(tmp_path / "o", budget="smoke", **over)
+    assert first["runs"]["ram"][0]["epochs"] == 1 and not (tmp_path / "o/train/ram-seed0-finetune").exists()
+    more = {"finetune_epochs": "1", "finetune_lr_scale": "0.5"}
+    again = run(tmp_path / "o", budget="smoke", resume=True, **more, **over)
+    ram = again["runs"]["ram"][0]
+    assert ram["epochs"] == 2 and ram["steps"] == 10 and [e for e, _ in ram["val_curve"]] == [1, 2]
+    records = [json.loads(line) for line in (tmp_path / "o/train/ram-seed0-finetune/metrics.jsonl").open()]
+    rates = [r["lr"] for r in records if "lr" in r]
+    assert rates and rates == pytest.approx([0.5e-3] * len(rates))  # smoke's lr 1e-3, halved
+    with pytest.raises(ValueError, match="finetune_lr_scale"):
+        run(tmp_path / "x", budget="smoke", finetune_lr_scale="0", data_dir=str(idx_dir))
+
+
 def test_the_claim_is_computed_from_the_numbers(monkeypatch):
     import attnzoo.recipes.ram as recipe
 

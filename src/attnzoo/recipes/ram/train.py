@@ -118,6 +118,13 @@ def _summary(history: list, seconds: float, cfg: RAMRecipeConfig, model: torch.n
     }
 
 
+def _ram_adam(model: RAM, lr: float, cfg: RAMRecipeConfig) -> torch.optim.Adam:
+    """Adam with the location network at ``lr * location_lr_scale`` (see the config field)."""
+    locator = list(model.locator.parameters())
+    rest = [p for n, p in model.named_parameters() if not n.startswith("locator.")]
+    return torch.optim.Adam([{"params": rest}, {"params": locator, "lr": lr * cfg.location_lr_scale}], lr=lr)
+
+
 def train_ram(
     cfg: RAMRecipeConfig, data: TaskData, seed: int, out_dir: Path, resume: bool, *,
     policy: str = "learned", glimpses: int | None = None,
@@ -135,11 +142,15 @@ def train_ram(
     def eval_fn(m):
         return {"error": _ram_eval(m, data.train, val, 1, seed)["error"]}
 
-    locator = list(model.locator.parameters())
-    rest = [p for n, p in model.named_parameters() if not n.startswith("locator.")]
-    groups = [{"params": rest}, {"params": locator, "lr": cfg.lr * cfg.location_lr_scale}]
-    opt = torch.optim.Adam(groups, lr=cfg.lr)  # the location network slower: see location_lr_scale
-    history, seconds = _fit(model, opt, cfg, data, out_dir, seed, resume, step_fn, eval_fn, cfg.epochs)
+    history, seconds = _fit(model, _ram_adam(model, cfg.lr, cfg), cfg, data, out_dir, seed, resume, step_fn,
+                            eval_fn, cfg.epochs)  # fmt: skip
+    if cfg.finetune_epochs:  # the lower-rate phase from the best epoch, its own run directory and seed
+        opt = _ram_adam(model, cfg.lr * cfg.finetune_lr_scale, cfg)
+        more, secs = _fit(model, opt, cfg, data, Path(f"{out_dir}-finetune"), seed + 1, resume, step_fn,
+                          eval_fn, cfg.finetune_epochs)  # fmt: skip
+        epoch, step = (history[-1]["epoch"], history[-1]["step"]) if history else (0, 0)
+        history = history + [{**r, "epoch": r["epoch"] + epoch, "step": r["step"] + step} for r in more]
+        seconds += secs
     test = _ram_eval(model, data.test, data.test_idx, cfg.mc_samples, seed + 1)
     single = _ram_eval(model, data.test, data.test_idx, 1, seed + 2)
     return {
