@@ -155,8 +155,14 @@ def run(
         f"{len(data.test_idx)} test images. Retina: {mc.num_scales} scale(s) of {mc.patch_size}x"
         f"{mc.patch_size}, {mc.glimpses} glimpses (the first at {start}), policy std {mc.location_std}; "
         f"Adam lr {cfg.lr} ({cfg.lr * cfg.location_lr_scale:g} for the location network, which keeps the "
-        f"late glimpses from drifting into a corner), batch {cfg.batch_size}; test error with "
-        f"{cfg.mc_samples} Monte-Carlo glimpse sequences per image."
+        f"late glimpses from drifting into a corner), batch {cfg.batch_size}"
+        + (
+            f", then {cfg.finetune_epochs} epochs at lr x {cfg.finetune_lr_scale:g} from the best epoch"
+            if cfg.finetune_epochs
+            else ""
+        )
+        + f"; best epoch by validation error with {cfg.val_samples} and test error with {cfg.mc_samples} "
+        "Monte-Carlo glimpse sequences per image."
     )
     n_seeds = f"mean +- std over {cfg.seeds} seeds" if cfg.seeds > 1 else "one seed: no std"
     rep.add_table(table, caption=f"Test error ({n_seeds}). Training wall time and images/s: training steps "

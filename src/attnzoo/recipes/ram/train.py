@@ -140,7 +140,7 @@ def train_ram(
         return parts.loss, {"action": parts.action.item(), "reward": parts.reward.item()}
 
     def eval_fn(m):
-        return {"error": _ram_eval(m, data.train, val, 1, seed)["error"]}
+        return {"error": _ram_eval(m, data.train, val, cfg.val_samples, seed)["error"]}
 
     history, seconds = _fit(model, _ram_adam(model, cfg.lr, cfg), cfg, data, out_dir, seed, resume, step_fn,
                             eval_fn, cfg.epochs)  # fmt: skip
