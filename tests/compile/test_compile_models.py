@@ -1,7 +1,7 @@
 """One model of each family compiles with ``torch.compile(fullgraph=True)`` (issue 18, item 3).
 
-Text (the bi-GRU classifier), translation (the Transformer; the recurrent models' decoder step is in
-test_compile.py, and their packed encoder is covered by the unpacked path below), and the recurrent visual
+Text (the bi-GRU classifier), translation (the Transformer, Bahdanau's whole forward and the recurrent
+models' encoder; their decoder step is in test_compile.py), and the recurrent visual
 attention models (RAM, DRAW, Show-Attend-Tell, attention OCR), each one forward on tiny inputs with the
 ``eager`` backend (dynamo's tracing, where graph breaks come from). ``nn.GRU`` is captured only with
 ``torch._dynamo.config.allow_rnn = True`` (off by default in torch 2.x), which the RNN tests set. Under
@@ -17,6 +17,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from attnzoo.models._rnn import _bigru_padded, _RNNEncoder
 from attnzoo.models.attention_ocr import BOS, PAD, AttentionOCR, AttentionOCRConfig
+from attnzoo.models.bahdanau import Bahdanau, BahdanauConfig
 from attnzoo.models.draw import DRAW, DRAWConfig
 from attnzoo.models.ram import RAM, RAMConfig
 from attnzoo.models.show_attend_tell import ShowAttendTell, ShowAttendTellConfig
@@ -92,6 +93,15 @@ def test_transformer_translator():
     torch.manual_seed(0)
     cfg = TransformerSeq2SeqConfig(30, 30, emb_dim=16, num_heads=2, num_layers=1, hidden_dim=32, dropout=0.0)
     model = TransformerSeq2Seq(cfg).eval()
+    src, tgt = torch.randint(3, 30, (2, 6)), torch.randint(3, 30, (2, 5))
+    _same(lambda s, n, t: model(s, n, t, return_attention=True), src, torch.tensor([6, 4]), tgt)
+
+
+@pytest.mark.slow
+def test_bahdanau_whole_forward():
+    torch.manual_seed(0)
+    cfg = BahdanauConfig(30, 30, emb_dim=8, hidden_dim=8, align_dim=8, maxout_dim=8, dropout=0.0)
+    model = Bahdanau(cfg).eval()
     src, tgt = torch.randint(3, 30, (2, 6)), torch.randint(3, 30, (2, 5))
     _same(lambda s, n, t: model(s, n, t, return_attention=True), src, torch.tensor([6, 4]), tgt)
 
