@@ -150,3 +150,33 @@ def test_smoke_budget_learns_real_fashion_mnist(tmp_path):
     for name, (mean, _) in summary["test_acc"].items():
         assert mean > 60, f"{name} reached only {mean:.1f} % on Fashion-MNIST (chance is 10 %)"
     assert (tmp_path / "index.html").is_file()
+
+
+def test_compile_option_trains_as_eager_and_saves_plain_weights(tmp_path, idx_dir, monkeypatch):
+    from attnzoo.recipes.vision.models import load_model
+
+    real, calls = torch.compile, []
+
+    def eager_compile(model, **kw):  # dynamo's tracing without inductor's C++ build (minutes here)
+        calls.append(type(model).__name__)
+        return real(model, **{**kw, "backend": "eager"})
+
+    run = get_recipe("vision").run
+    over = {**TINY, "data_dir": str(idx_dir), "modules": ""}  # the baseline alone (time)
+    plain = run(tmp_path / "plain", budget="smoke", **over)
+    assert calls == []
+    monkeypatch.setattr(torch, "compile", eager_compile)
+    torch._dynamo.reset()
+    try:
+        compiled = run(tmp_path / "compiled", budget="smoke", compile="true", **over)
+    finally:
+        torch._dynamo.reset()
+    assert calls == ["ResNet"]  # the baseline, for training
+    assert compiled["test_acc"] == plain["test_acc"]
+    cfg = VisionConfig(widths=(4, 8), blocks=(1, 1))
+    a, b = (
+        load_model("baseline", cfg, 1, 10, tmp_path / d / "train" / "baseline" / "seed0" / "best.safetensors")
+        for d in ("plain", "compiled")
+    )
+    x = torch.rand(4, 1, 28, 28)
+    torch.testing.assert_close(a(x), b(x))

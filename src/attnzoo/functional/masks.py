@@ -31,6 +31,9 @@ def lengths_to_mask(lengths: Tensor | list[int], max_len: int | None = None) -> 
         raise ValueError(f"lengths must be 1-D (B,), got shape {shape_str(lengths.shape)}")
     if lengths.is_floating_point() or lengths.dtype == torch.bool:
         raise TypeError(f"lengths must be an integer tensor, got dtype {lengths.dtype}")
+    if max_len is not None and torch.compiler.is_compiling():
+        # the value checks below read the tensor (graph breaks): torch.compile(fullgraph=True) skips them
+        return torch.arange(max_len, device=lengths.device) < lengths[:, None]
     if lengths.numel() and int(lengths.min()) < 0:
         raise ValueError(f"lengths must be >= 0, got min {int(lengths.min())}")
     longest = int(lengths.max()) if lengths.numel() else 0

@@ -9,6 +9,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from attnzoo.models._rnn import _bigru_padded
+
 __all__: list[str] = []
 
 
@@ -98,7 +100,8 @@ class _OCRFeatures(nn.Module):
 
 
 class _ColumnEncoder(nn.Module):
-    """Recursive (or plain) CNN columns, then a bidirectional GRU along the columns (padding packed out)."""
+    """Recursive (or plain) CNN columns, then a bidirectional GRU along the columns (padding packed out;
+    unpacked under ``torch.compile``, with the same result: see ``_bigru_padded``)."""
 
     def __init__(self, height: int, channels: int, iterations: int, shared: bool, dim: int, dropout: float):
         super().__init__()
@@ -109,6 +112,9 @@ class _ColumnEncoder(nn.Module):
     def forward(self, images: Tensor, widths: Tensor) -> tuple[Tensor, Tensor]:
         cols, mask = self.cnn(images, widths)  # (B, W', D), (B, W')
         lengths = mask.sum(1)
+        if torch.compiler.is_compiling():  # dynamo cannot trace packing (nor the check): the same, unpacked
+            out, _ = _bigru_padded(self.rnn, self.drop(cols), lengths)  # needs allow_rnn, see there
+            return self.drop(out), mask
         if bool((lengths < 1).any()):
             raise ValueError(f"every image must be at least 4 pixels wide, got widths {widths.tolist()}")
         packed = nn.utils.rnn.pack_padded_sequence(

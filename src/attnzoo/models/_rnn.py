@@ -15,7 +15,9 @@ class _RNNEncoder(nn.Module):
     """Embedding + (bi)directional GRU or LSTM over a right-padded source, packed so padding is skipped.
 
     Shape: src ``(B, S)``, lengths ``(B,)`` -> annotations ``(B, S, dirs * hidden)`` (zeros on padding) and
-    the final states ``h_n`` (and ``c_n`` for LSTM) as ``(layers * dirs, B, hidden)``.
+    the final states ``h_n`` (and ``c_n`` for LSTM) as ``(layers * dirs, B, hidden)``. Under
+    ``torch.compile`` a one-layer bi-GRU runs unpacked (:func:`_bigru_padded`, the same result); other
+    cells still pack, which breaks the graph.
     """
 
     def __init__(
@@ -45,10 +47,47 @@ class _RNNEncoder(nn.Module):
 
     def forward(self, src: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor | tuple[Tensor, Tensor]]:
         x = self.drop(self.embed(src))  # (B, S, emb)
+        if torch.compiler.is_compiling() and _packing_free(self.rnn):
+            return _bigru_padded(self.rnn, x, lengths)
         packed = pack_padded_sequence(x, lengths.to("cpu"), batch_first=True, enforce_sorted=False)
         out, final = self.rnn(packed)
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=src.shape[1])  # (B, S, dirs*h)
         return out, final
+
+
+def _packing_free(rnn: nn.Module) -> bool:
+    """Whether :func:`_bigru_padded` computes this RNN (a one-layer bidirectional GRU, batch first)."""
+    return isinstance(rnn, nn.GRU) and rnn.num_layers == 1 and rnn.bidirectional and rnn.batch_first
+
+
+def _bigru_padded(rnn: nn.GRU, x: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
+    """What ``pack -> rnn -> pad`` returns for a one-layer bi-GRU, without packing (which dynamo cannot
+    trace, so ``torch.compile(fullgraph=True)`` takes this path; it needs
+    ``torch._dynamo.config.allow_rnn = True`` to capture ``nn.GRU``).
+
+    The forward direction runs over ``x`` (right padding comes after the real steps, so its outputs there are
+    exact); the backward direction runs over each row rolled right by ``S - lengths[b]``, so it starts at the
+    last real step from a zero state, as packing does. The bi-GRU thus runs twice (twice the FLOPs of the
+    packed call), and each run keeps only one direction. Equal to the packed path up to float rounding.
+
+    Shape: x ``(B, S, I)``, lengths ``(B,)`` in [1, S] -> out ``(B, S, 2h)`` (zeros on padding),
+    h_n ``(2, B, h)``.
+    """
+    B, S, _ = x.shape
+    h = rnn.hidden_size
+    lengths = lengths.to(x.device)
+    steps = torch.arange(S, device=x.device)  # (S,)
+    real = (steps < lengths[:, None])[..., None]  # (B, S, 1)
+    fwd = rnn(x)[0][..., :h]  # (B, S, h)
+    to_right = (steps + lengths[:, None]) % S  # (B, S): row b rolled right by S - lengths[b]
+    shifted = x.gather(1, to_right[..., None].expand_as(x))  # (B, S, I), pads first
+    bwd_right = rnn(shifted)[0][..., h:]  # (B, S, h)
+    back = (steps + S - lengths[:, None]) % S  # (B, S): undo the roll
+    bwd = bwd_right.gather(1, back[..., None].expand(B, S, h))  # (B, S, h)
+    out = torch.cat([fwd, bwd], dim=-1) * real  # (B, S, 2h)
+    last = (lengths - 1)[:, None, None].expand(B, 1, h)
+    h_n = torch.stack([fwd.gather(1, last)[:, 0], bwd[:, 0]])  # (2, B, h)
+    return out, h_n
 
 
 def _last_fwd_first_bwd(h_n: Tensor) -> Tensor:

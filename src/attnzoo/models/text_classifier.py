@@ -18,6 +18,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from attnzoo.functional import attention, lengths_to_mask
+from attnzoo.models._rnn import _bigru_padded
 
 __all__ = ["POOLINGS", "ClassifierOutput", "TextClassifier", "TextClassifierConfig", "WordAttention"]
 
@@ -117,6 +118,11 @@ class TextClassifier(nn.Module):
     Shape: tokens ``(B, S)`` int64, lengths ``(B,)`` (default: the number of non-pad tokens, which must all
     come first) -> :class:`ClassifierOutput` with logits ``(B, C)`` and, for ``return_attention=True`` with
     attention pooling, the per-word weights ``(B, S)``.
+
+    ``torch.compile(model, fullgraph=True)`` captures the whole forward once
+    ``torch._dynamo.config.allow_rnn = True`` (dynamo leaves ``nn.GRU`` out otherwise): compiled, the input
+    value checks are skipped and the GRU runs unpacked (``_bigru_padded``: the same outputs, twice the GRU
+    FLOPs).
     """
 
     def __init__(self, config: TextClassifierConfig | None = None):
@@ -139,9 +145,13 @@ class TextClassifier(nn.Module):
         S = tokens.shape[1]
         x = self.embedding(tokens)  # (B, S, E)
         # pack needs length >= 1: an empty review runs the GRU over one pad, and its mask hides the result.
-        packed = pack_padded_sequence(x, lengths.clamp_min(1).cpu(), batch_first=True, enforce_sorted=False)
-        h_seq, h_n = self.gru(packed)
-        h, _ = pad_packed_sequence(h_seq, batch_first=True, total_length=S)  # (B, S, D), zeros on pads
+        n = lengths.clamp_min(1)
+        if torch.compiler.is_compiling():  # dynamo cannot trace packing: the same function unpacked
+            h, h_n = _bigru_padded(self.gru, x, n)  # needs allow_rnn, see there
+        else:
+            packed = pack_padded_sequence(x, n.cpu(), batch_first=True, enforce_sorted=False)
+            h_seq, h_n = self.gru(packed)
+            h, _ = pad_packed_sequence(h_seq, batch_first=True, total_length=S)  # (B, S, D), zeros on pads
         # (B, D): the forward state after the last word and the backward state after the first
         last = torch.cat([h_n[0], h_n[1]], dim=-1)
         pooled, weights = POOLINGS[self.config.pooling](self, h, mask, last, return_attention)
@@ -155,10 +165,12 @@ class TextClassifier(nn.Module):
                 got = f"shape {tuple(tokens.shape)} dtype {tokens.dtype}"
             raise ValueError(f"tokens must be an integer tensor of shape (B, S), got {got}")
         B, S = tokens.shape
+        # The value checks read tensors (data-dependent branches, graph breaks): skipped under torch.compile.
+        checking = not torch.compiler.is_compiling()
         if lengths is None:
             lengths = (tokens != self.config.padding_idx).sum(1)
             mask = lengths_to_mask(lengths, S)
-            if not torch.equal(mask, tokens != self.config.padding_idx):
+            if checking and not torch.equal(mask, tokens != self.config.padding_idx):
                 raise ValueError("tokens have pads before real words: pass lengths, or pad only at the end")
             return lengths, mask
         lengths = torch.as_tensor(lengths, device=tokens.device)
@@ -167,7 +179,7 @@ class TextClassifier(nn.Module):
                 f"lengths must have shape ({B},) to match tokens {tuple(tokens.shape)}, "
                 f"got {tuple(lengths.shape)}"
             )
-        if B and (int(lengths.min()) < 0 or int(lengths.max()) > S):
+        if checking and B and (int(lengths.min()) < 0 or int(lengths.max()) > S):
             raise ValueError(f"lengths must be in [0, {S}] (S = tokens.shape[1]), got {lengths.tolist()}")
         return lengths, lengths_to_mask(lengths, S)
 

@@ -46,6 +46,10 @@ class TrainConfig:
     overwrite: bool = False  # allow a fresh start to delete the checkpoints/metrics already in out_dir
     progress: bool = True  # tqdm bar on rank 0 (shown only when stderr is a terminal)
     resume_hint: str = "--resume"  # how to resume, quoted in the message after SIGINT/SIGTERM
+    # torch.compile the model for the training steps (eval_fn and checkpoints see the plain module). The
+    # first step pays the compile (tens of seconds on CPU); a recipe says where it was measured to pay
+    compile: bool = False
+    compile_backend: str = "inductor"  # torch.compile's backend ("eager": dynamo's tracing only, for tests)
 
     def __post_init__(self) -> None:
         if isinstance(self.out_dir, os.PathLike):
@@ -60,7 +64,7 @@ class TrainConfig:
         for name in ("checkpoint_every", "eval_every_steps", "max_steps", "num_threads"):
             if getattr(self, name) is not None:
                 _check_int(name, getattr(self, name), minimum=1)
-        for name in ("shuffle", "drop_last", "deterministic", "resume", "overwrite", "progress"):
+        for name in ("shuffle", "drop_last", "deterministic", "resume", "overwrite", "progress", "compile"):
             _check_type(name, getattr(self, name), bool)
         if self.grad_clip is not None:
             _check_type("grad_clip", self.grad_clip, int | float)
@@ -75,6 +79,7 @@ class TrainConfig:
         if self.device is not None:
             _check_type("device", self.device, str)
         _check_type("resume_hint", self.resume_hint, str)
+        _check_type("compile_backend", self.compile_backend, str)
         if self.eval_every_steps is not None and self.eval_every != 1:
             raise ValueError(
                 f"eval_every={self.eval_every} and eval_every_steps={self.eval_every_steps} contradict each "

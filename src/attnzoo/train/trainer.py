@@ -124,6 +124,8 @@ class Trainer(_EvalMixin, _SaveMixin):
         if info.distributed:
             ids = [info.device.index] if info.device.type == "cuda" else None
             net = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
+        if cfg.compile:  # only the training steps: eval_fn and the checkpoints use self.model
+            net = torch.compile(net, backend=cfg.compile_backend)
         if self._done() and info.is_main:
             _log.info("nothing to do: the run in %s is complete (step %d)", self.out_dir, self._p.step)
         show = cfg.progress and info.is_main and sys.stderr.isatty()

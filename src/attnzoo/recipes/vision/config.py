@@ -80,6 +80,12 @@ class VisionConfig:
     num_threads: int | None = 1  # torch threads per training run (1 is the most CPU-efficient)
     workers: int = 1  # training runs in parallel, one process each (e.g. the number of cores)
     figure_images: int = 8  # test images in the spatial attention figures (the first of each class)
+    # torch.compile (inductor) each model for training. Pays on long budgets: the ResNet's train step
+    # (B=128, widths 16..128, SGD) took 0.80x (no attention), 0.78x (SE), 0.80x (sSE) of eager's time, A/A
+    # 0.98-1.03, load 3.2-4.8 on 2 cores (`bench_compile.py --quick --only resnet-none resnet-se resnet-sse`,
+    # docs/benchmarks.md "torch.compile"), after a 60-100 s compile per run: not worth it on the smoke
+    # budget. The RAN was not measured.
+    compile: bool = False
 
     def __post_init__(self) -> None:
         check_fields(

@@ -78,6 +78,7 @@ def train_one(
         overwrite=not resume,  # run() has refused an earlier run unless --force (prepare_run_dir)
         progress=True,
         resume_hint="--resume",
+        compile=cfg.compile,
     )
     trainer = Trainer(
         model,
