@@ -15,9 +15,9 @@ from pathlib import Path
 import torch
 from torch.utils.data import Subset
 
-from attnzoo.models.ram import RAM, ram_loss
+from attnzoo.models.ram import RAM
 from attnzoo.recipes.ram.config import BUDGETS
-from attnzoo.recipes.ram.train import _ram_adam, _ram_eval, load_data, ram_config
+from attnzoo.recipes.ram.train import _ram_adam, _ram_eval, load_data, ram_config, ram_step
 from attnzoo.train import TrainConfig, Trainer, load_weights, seed_everything
 
 
@@ -36,11 +36,6 @@ def main() -> None:
     load_weights(model, args.weights)
     val = data.val_idx[: cfg.val_eval_size]
 
-    def step_fn(m, batch):
-        x, y = batch
-        parts = ram_loss(m(x), y)
-        return parts.loss, {"action": parts.action.item(), "reward": parts.reward.item()}
-
     def eval_fn(m):
         return {"error": _ram_eval(m, data.train, val, 1, 0)["error"]}
 
@@ -48,7 +43,7 @@ def main() -> None:
     tc = TrainConfig(out_dir=args.out, epochs=args.epochs, batch_size=cfg.batch_size, seed=1, resume=True,
                      best_metric="eval/error", log_every=200, num_threads=1)  # fmt: skip
     Trainer(model, _ram_adam(model, cfg.lr * args.scale, cfg), Subset(data.train, data.train_idx.tolist()),
-            step_fn=step_fn, eval_fn=eval_fn, config=tc, collate_fn=data.train.collate).fit()  # fmt: skip
+            step_fn=ram_step, eval_fn=eval_fn, config=tc, collate_fn=data.train.collate).fit()  # fmt: skip
     for name in ("last", "best"):
         load_weights(model, Path(args.out) / f"{name}.safetensors")
         mc = _ram_eval(model, data.test, data.test_idx, cfg.mc_samples, 1)["error"]

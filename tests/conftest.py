@@ -33,3 +33,11 @@ def _one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def fresh_dynamo():
+    """dynamo's caches cleared before and after a test, so no compiled graph leaks between tests."""
+    torch._dynamo.reset()
+    yield
+    torch._dynamo.reset()

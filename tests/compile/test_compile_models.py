@@ -28,11 +28,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 
 @pytest.fixture(autouse=True)
-def _fresh_dynamo(monkeypatch):
+def _rnn_capture(monkeypatch, fresh_dynamo):
     monkeypatch.setattr(torch._dynamo.config, "allow_rnn", True)
-    torch._dynamo.reset()
-    yield
-    torch._dynamo.reset()
 
 
 def _fields(out):

@@ -17,7 +17,7 @@ from attnzoo.models.ram import RAM, RAMConfig, ram_loss
 from attnzoo.recipes.ram.config import TASK_DEFAULTS, RAMRecipeConfig
 from attnzoo.train import TrainConfig, Trainer, load_weights, seed_everything
 
-__all__ = ["TaskData", "digit_centres", "load_data", "ram_config", "train_convnet", "train_ram"]
+__all__ = ["TaskData", "digit_centres", "load_data", "ram_config", "ram_step", "train_convnet", "train_ram"]
 
 _EVAL_BATCH = 500
 
@@ -118,6 +118,13 @@ def _summary(history: list, seconds: float, cfg: RAMRecipeConfig, model: torch.n
     }
 
 
+def ram_step(model: RAM, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
+    """The Trainer's step of RAM: the hybrid loss of a batch ``(x, y)``, with its action and reward logged."""
+    x, y = batch
+    parts = ram_loss(model(x), y)
+    return parts.loss, {"action": parts.action.item(), "reward": parts.reward.item()}
+
+
 def _ram_adam(model: RAM, lr: float, cfg: RAMRecipeConfig) -> torch.optim.Adam:
     """Adam with the location network at ``lr * location_lr_scale`` (see the config field)."""
     locator = list(model.locator.parameters())
@@ -134,19 +141,14 @@ def train_ram(
     model = RAM(ram_config(cfg, policy, glimpses))
     val = data.val_idx[: cfg.val_eval_size]
 
-    def step_fn(m, batch):
-        x, y = batch
-        parts = ram_loss(m(x), y)
-        return parts.loss, {"action": parts.action.item(), "reward": parts.reward.item()}
-
     def eval_fn(m):
         return {"error": _ram_eval(m, data.train, val, cfg.val_samples, seed)["error"]}
 
-    history, seconds = _fit(model, _ram_adam(model, cfg.lr, cfg), cfg, data, out_dir, seed, resume, step_fn,
+    history, seconds = _fit(model, _ram_adam(model, cfg.lr, cfg), cfg, data, out_dir, seed, resume, ram_step,
                             eval_fn, cfg.epochs)  # fmt: skip
     if cfg.finetune_epochs:  # the lower-rate phase from the best epoch, its own run directory and seed
         opt = _ram_adam(model, cfg.lr * cfg.finetune_lr_scale, cfg)
-        more, secs = _fit(model, opt, cfg, data, Path(f"{out_dir}-finetune"), seed + 1, resume, step_fn,
+        more, secs = _fit(model, opt, cfg, data, Path(f"{out_dir}-finetune"), seed + 1, resume, ram_step,
                           eval_fn, cfg.finetune_epochs)  # fmt: skip
         epoch, step = (history[-1]["epoch"], history[-1]["step"]) if history else (0, 0)
         history = history + [{**r, "epoch": r["epoch"] + epoch, "step": r["step"] + step} for r in more]
