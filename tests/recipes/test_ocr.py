@@ -1,6 +1,8 @@
 """The `ocr` recipe end to end on a tiny rendered set, and `attnzoo read`."""
 
+import itertools
 import json
+import math
 
 import pytest
 
@@ -98,3 +100,37 @@ def test_read_cli_matches_the_recipe_reader(run_dir, tmp_path, capsys):
 def test_bad_overrides():
     with pytest.raises(ValueError, match="models"):
         get_recipe("ocr").run("/nonexistent-unused", models="recursive,attn")
+
+
+def test_hold_then_cosine_schedule():
+    from attnzoo.recipes.ocr.train import hold_then_cosine
+
+    f = hold_then_cosine(10, 0.5)
+    assert [f(s) for s in range(6)] == [1.0] * 6  # held for the first half (step 5 starts the cosine at 1)
+    tail = [f(s) for s in range(5, 10)]
+    assert all(a > b for a, b in itertools.pairwise(tail))  # strictly falling
+    assert f(9) == pytest.approx(0.5 * (1 + math.cos(math.pi * 4 / 5)))  # the last step used is above 0
+    assert f(10) == pytest.approx(0.0)
+    assert {hold_then_cosine(10, 1.0)(s) for s in range(10)} == {1.0}  # 1.0: the constant rate
+    assert hold_then_cosine(10, 0.0)(0) == 1.0 and hold_then_cosine(10, 0.0)(5) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, float("nan")])
+def test_lr_decay_start_is_checked(bad):
+    from attnzoo.recipes.ocr.config import OCRConfig
+
+    with pytest.raises(ValueError, match="lr_decay_start"):
+        OCRConfig(lr_decay_start=bad)
+
+
+def test_full_budget_anneals_and_the_trainer_follows_it(tmp_path):
+    """The full budget decays the rate over the second half; a tiny run's logged rates show the schedule."""
+    from attnzoo.recipes.ocr.config import BUDGETS
+
+    assert BUDGETS["full"].lr_decay_start == 0.5 and BUDGETS["smoke"].lr_decay_start == 1.0
+    cfg = {**TINY, "models": ("recursive",), "train_samples": 64, "batch_size": 8, "checkpoint_every": 4}
+    cfg["figure_words"] = 0
+    get_recipe("ocr").run(tmp_path / "run", budget="smoke", **cfg, lr_decay_start=0.5)
+    rows = [json.loads(line) for line in (tmp_path / "run/train/recursive/metrics.jsonl").open()]
+    lrs = [r["lr"] for r in rows if "lr" in r]
+    assert lrs and max(lrs) == pytest.approx(2e-3) and min(lrs) < 2e-3 * 0.5

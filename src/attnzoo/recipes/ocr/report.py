@@ -132,7 +132,7 @@ def write_report(out: Path, cfg: OCRConfig, data, results: dict, summary: dict, 
     rep.add_text(_verdict(results))
 
     att_kind = next((k for k in ("recursive", "plain") if k in results), None)
-    if att_kind is not None:
+    if att_kind is not None and cfg.figure_words:  # figure_words=0: no strips (and no explorer of them)
         r = results[att_kind]["readings"]
         idx = list(range(min(cfg.figure_words, len(r.predictions))))
         wrong = [i for i in range(len(r.predictions)) if r.predictions[i] != r.references[i]]

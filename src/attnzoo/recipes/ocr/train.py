@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -137,6 +138,19 @@ def _loss(kind: str, model: torch.nn.Module, batch: dict) -> Tensor:
     )
 
 
+def hold_then_cosine(steps: int, decay_start: float):
+    """LR factor for step s (0-based): 1 for the first ``decay_start * steps`` steps, then a half cosine that
+    reaches 0 after step ``steps``. ``decay_start = 1`` is a constant rate."""
+    hold = round(decay_start * steps)
+
+    def factor(step: int) -> float:
+        if step < hold:
+            return 1.0
+        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, (step - hold) / max(1, steps - hold))))
+
+    return factor
+
+
 def train_reader(kind: str, data: OCRData, cfg: OCRConfig, out_dir: Path, *, seed: int, resume: bool) -> dict:
     """Train one reader, keep the checkpoint with the best validation edit distance, load it.
 
@@ -181,6 +195,7 @@ def train_reader(kind: str, data: OCRData, cfg: OCRConfig, out_dir: Path, *, see
         resume_hint="--resume",
     )
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, hold_then_cosine(steps, cfg.lr_decay_start))
     trainer = Trainer(
         model,
         opt,
@@ -189,6 +204,7 @@ def train_reader(kind: str, data: OCRData, cfg: OCRConfig, out_dir: Path, *, see
         eval_fn=eval_fn,
         config=tc,
         collate_fn=lambda items: collate_images(items, data.vocab),
+        scheduler=sched,
     )
     history = trainer.fit()
     trainer.raise_if_interrupted()
