@@ -58,6 +58,19 @@ def test_coords_and_image_blind_init():
     assert m(x, tok).logits.shape == (3, 5, V)
 
 
+def test_cell_coords_append_each_cells_centre():
+    m = _model(cell_coords=True).eval()
+    x, tok = _batch()  # 32x32 -> an 8x8 grid
+    feats = m.encode(x)["feats"]
+    assert feats.shape == (3, 64, 16 + 2)
+    xy = feats[0, :, -2:].reshape(8, 8, 2)  # row-major cells: l = row * w + col
+    centres = (torch.arange(8) + 0.5) / 4 - 1
+    torch.testing.assert_close(xy[..., 0], centres.expand(8, 8))  # x runs along a row
+    torch.testing.assert_close(xy[..., 1], centres[:, None].expand(8, 8))  # y down the columns
+    torch.testing.assert_close(feats[:, :, -2:], feats[:1, :, -2:].expand(3, -1, -1))  # the same per image
+    assert m(x, tok).logits.shape == (3, 5, V) and m.cell.input_size == 16 + 18
+
+
 def test_doubly_stochastic_penalty_formula():
     g = torch.Generator().manual_seed(0)
     alphas = torch.softmax(torch.randn(2, 4, 6, generator=g), -1)

@@ -89,7 +89,7 @@ def test_recipe_end_to_end_and_cli(tmp_path, capsys):
     from attnzoo.recipes.caption.train import load_captioner
 
     # every variant captions with the same pretrained encoder, kept frozen (the paper's fixed CNN)
-    assert set(s["encoder_pretraining"]) == {"loss", "accuracy"}
+    assert set(s["encoder_pretraining"]) == {"loss", "accuracy", "size_accuracy"}
     encoders = [load_captioner(out / v)[0].encoder.state_dict() for v in ("soft", "hard", "none")]
     for k, v in encoders[0].items():
         assert all(torch.equal(e[k], v) for e in encoders[1:]), k

@@ -52,3 +52,13 @@ def test_pretraining_bad_input():
         pretrain_encoder(_encoder(False), x, y, steps=0, batch=4, lr=1e-3, seed=0)
     with pytest.raises(ValueError, match="batch"):
         pretrain_encoder(_encoder(False), x, y, steps=1, batch=0, lr=1e-3, seed=0)
+
+
+def test_pretraining_names_the_size_when_the_scenes_have_two():
+    """With small and large digits the head also names the size (the captions do), and learns to."""
+    x, y = _bars()
+    one = pretrain_encoder(_encoder(True), x, y, steps=150, batch=16, lr=3e-3, seed=0)
+    assert one["size_accuracy"] == 1.0  # one size: nothing to tell apart, reported as met
+    sizes = ("small", "large")  # the half-size patterns take longer: 11 % digit accuracy at 150 steps
+    two = pretrain_encoder(_encoder(True), x, y, steps=400, batch=16, lr=3e-3, seed=0, sizes=sizes)
+    assert two["size_accuracy"] >= 0.95 and two["accuracy"] >= 0.8

@@ -59,6 +59,9 @@ class ShowAttendTellConfig:
         False  # the paper: a pretrained CNN, not fine-tuned; True keeps it fixed (eval mode)
     )
     coords: bool = False  # append x, y coordinate maps to the image (CoordConv; not in the paper)
+    # append each cell's centre (x, y) in [-1, 1] to its annotation vector (D + 2): f_att and the LSTM then
+    # know where each region is and where they looked (not in the paper; its captions rarely name places)
+    cell_coords: bool = False
     init_from_mean: bool = True  # h_0, c_0 = f_init(mean a_i) (the paper); False: learned, image-blind
     feat_dim: int = 128  # D, size of each annotation vector a_i
     emb_dim: int = 64  # m, word embedding size (also the deep output's size)
@@ -130,14 +133,15 @@ class ShowAttendTell(nn.Module):
         super().__init__()
         c = self.config = config
         self.encoder = GridEncoder(c.in_channels, c.enc_channels, c.feat_dim, c.batch_norm, coords=c.coords)
-        self.init_h = nn.Linear(c.feat_dim, c.hidden_dim)  # f_init,h
-        self.init_c = nn.Linear(c.feat_dim, c.hidden_dim)  # f_init,c
-        self.score = AdditiveScore(c.hidden_dim, c.feat_dim, c.att_dim)  # f_att
+        D = self.ann_dim = c.feat_dim + (2 if c.cell_coords else 0)  # annotation vector size
+        self.init_h = nn.Linear(D, c.hidden_dim)  # f_init,h
+        self.init_c = nn.Linear(D, c.hidden_dim)  # f_init,c
+        self.score = AdditiveScore(c.hidden_dim, D, c.att_dim)  # f_att
         self.f_beta = nn.Linear(c.hidden_dim, 1)
         self.embed = nn.Embedding(c.vocab_size, c.emb_dim, padding_idx=c.pad_id)  # E
-        self.cell = nn.LSTMCell(c.emb_dim + c.feat_dim, c.hidden_dim)
+        self.cell = nn.LSTMCell(c.emb_dim + D, c.hidden_dim)
         self.L_h = nn.Linear(c.hidden_dim, c.emb_dim)
-        self.L_z = nn.Linear(c.feat_dim, c.emb_dim)
+        self.L_z = nn.Linear(D, c.emb_dim)
         self.L_o = nn.Linear(c.emb_dim, c.vocab_size)
         self.drop = nn.Dropout(c.dropout)
         if c.freeze_encoder:
@@ -160,6 +164,12 @@ class ShowAttendTell(nn.Module):
         with torch.set_grad_enabled(torch.is_grad_enabled() and not self.config.freeze_encoder):
             grid = self.encoder(images)  # (B, D, h, w)
         feats = grid.flatten(2).transpose(1, 2)  # (B, L, D)
+        if self.config.cell_coords:  # (x, y) of each cell centre, row-major as the flattening
+            h, w = grid.shape[2:]
+            ys = (torch.arange(h, dtype=feats.dtype, device=feats.device) + 0.5) * (2 / h) - 1
+            xs = (torch.arange(w, dtype=feats.dtype, device=feats.device) + 0.5) * (2 / w) - 1
+            xy = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), -1).reshape(h * w, 2)
+            feats = torch.cat([feats, xy.expand(feats.shape[0], -1, -1)], -1)  # (B, L, D + 2)
         B, L, _ = feats.shape
         if region_mask is None:
             region_mask = torch.ones(B, L, dtype=torch.bool, device=feats.device)

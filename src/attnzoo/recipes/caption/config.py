@@ -33,6 +33,7 @@ class CaptionConfig:
     pretrain_batch: int = 32  # digits a pretraining step
     freeze_encoder: bool = True  # keep the pretrained encoder fixed (the paper does not fine-tune VGG)
     coords: bool = False  # CoordConv: x, y maps appended to the image (not in the paper)
+    cell_coords: bool = True  # each cell's (x, y) appended to its annotation vector (not in the paper)
     init_from_mean: bool = (
         True  # the paper's h_0 = f_init(mean a_i); False: the decoder sees the image only via z_t
     )

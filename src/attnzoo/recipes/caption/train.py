@@ -94,6 +94,7 @@ def model_config(cfg: CaptionConfig, variant: str, vocab_size: int) -> ShowAtten
         hidden_dim=cfg.hidden_dim,
         att_dim=cfg.att_dim,
         coords=cfg.coords,
+        cell_coords=cfg.cell_coords,
         freeze_encoder=cfg.freeze_encoder,
         init_from_mean=cfg.init_from_mean,
         doubly_stochastic=cfg.doubly_stochastic,
