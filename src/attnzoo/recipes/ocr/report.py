@@ -119,7 +119,7 @@ def write_report(out: Path, cfg: OCRConfig, data, results: dict, summary: dict, 
                 "parameters": r["params"],
                 "steps": r["steps"],
                 "train images/s": r["samples_per_s"],
-                "train s": r["seconds"],
+                "train s": round(r["seconds"]),  # an int: tabulate's .3g would print 4.36e+03
             }
         )
     rep.add_table(
