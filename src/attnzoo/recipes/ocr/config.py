@@ -91,7 +91,8 @@ class OCRConfig:
         if bad or not self.models:
             raise ValueError(f"models must be a non-empty subset of {MODELS}, got {self.models}")
         if not 0.0 <= self.lr_decay_start <= 1.0:  # also rejects NaN
-            raise ValueError(f"lr_decay_start must be in [0, 1] (1: constant), got {self.lr_decay_start}")
+            v = self.lr_decay_start
+            raise ValueError(f"OCRConfig.lr_decay_start must be in [0, 1] (1: constant), got {v}")
         if self.height % 8:
             raise ValueError(f"height must be a multiple of 8, got {self.height}")
 
