@@ -17,12 +17,7 @@ from attnzoo.models.resnet import ResNet, ResNetConfig
 from attnzoo.nn import MultiHeadAttention
 from attnzoo.nn.vision import create_attention, list_attention
 
-pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_dynamo(fresh_dynamo):
-    pass
+pytestmark = [pytest.mark.filterwarnings("ignore::UserWarning"), pytest.mark.usefixtures("fresh_dynamo")]
 
 
 def _main(out):

@@ -6,12 +6,7 @@ import torch
 
 from attnzoo.train import TrainConfig, Trainer, load_checkpoint, load_weights, seed_everything
 
-pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_dynamo(fresh_dynamo):
-    pass
+pytestmark = [pytest.mark.filterwarnings("ignore::UserWarning"), pytest.mark.usefixtures("fresh_dynamo")]
 
 
 def _model():
