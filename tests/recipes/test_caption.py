@@ -1,3 +1,4 @@
+import itertools
 import json
 
 import numpy as np
@@ -118,3 +119,25 @@ def test_bad_overrides(tmp_path):
         run(tmp_path, epocs=1)
     with pytest.raises(ValueError, match=r"no captioner\.json"):
         caption_image(tmp_path / "x.png", tmp_path)
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, float("nan")])
+def test_lr_decay_start_is_checked(bad):
+    from attnzoo.recipes.caption.config import CaptionConfig
+
+    with pytest.raises(ValueError, match=r"CaptionConfig\.lr_decay_start"):
+        CaptionConfig(lr_decay_start=bad)
+
+
+def test_the_trainer_follows_the_annealed_rate(tmp_path):
+    """lr_decay_start=0.5: the logged rate is the base rate for the first half, then falls toward 0."""
+    root = _fake_mnist(tmp_path / "mnist")
+    tiny = dict(n_train=32, n_val=4, n_test=4, epochs=2, batch_images=4, enc_channels="4,8", feat_dim=8,
+                emb_dim=8, hidden_dim=16, att_dim=8, canvas=32, max_len=8, figure_images=0, beam_size=0,
+                pretrain_steps=2, pretrain_batch=4, data_root=str(root), variants="soft",
+                lr=1e-3)  # fmt: skip
+    get_recipe("caption").run(tmp_path / "run", budget="smoke", seed=0, lr_decay_start=0.5, **tiny)
+    rows = [json.loads(line) for line in (tmp_path / "run/soft/metrics.jsonl").open()]
+    lrs = [r["lr"] for r in rows if r["kind"] == "train"]  # 16 steps, a record every step
+    assert len(lrs) == 16 and lrs[:8] == [pytest.approx(1e-3)] * 8
+    assert all(a > b for a, b in itertools.pairwise(lrs[7:])) and lrs[-1] < 1e-4

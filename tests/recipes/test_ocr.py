@@ -103,7 +103,7 @@ def test_bad_overrides():
 
 
 def test_hold_then_cosine_schedule():
-    from attnzoo.recipes.ocr.train import hold_then_cosine
+    from attnzoo.train.schedules import hold_then_cosine
 
     f = hold_then_cosine(10, 0.5)
     assert [f(s) for s in range(6)] == [1.0] * 6  # held for the first half (step 5 starts the cosine at 1)
@@ -113,6 +113,9 @@ def test_hold_then_cosine_schedule():
     assert f(10) == pytest.approx(0.0)
     assert {hold_then_cosine(10, 1.0)(s) for s in range(10)} == {1.0}  # 1.0: the constant rate
     assert hold_then_cosine(10, 0.0)(0) == 1.0 and hold_then_cosine(10, 0.0)(5) == pytest.approx(0.5)
+    for steps, start in ((0, 0.5), (10, 1.5), (10, float("nan")), (True, 0.5)):
+        with pytest.raises(ValueError, match=r"steps|decay_start"):
+            hold_then_cosine(steps, start)
 
 
 @pytest.mark.parametrize("bad", [-0.1, 1.5, float("nan")])

@@ -24,6 +24,9 @@ class CaptionConfig:
     batch_images: int = 16  # scenes a batch; all their captions go in (one encoder pass per scene)
     lr: float = 2e-3  # Adam learning rate (the paper: RMSProp / Adam)
     grad_clip: float = 5.0  # global gradient-norm clip
+    # the rate is held for this share of the steps, then lowered along a half cosine to 0 at the last step
+    # (1.0: constant; the paper gives no schedule). As OCR's lr_decay_start, attnzoo.train.schedules.
+    lr_decay_start: float = 1.0
     enc_channels: tuple[int, ...] = (16, 32, 64)  # CNN widths, one conv + 2x2 pool a stage
     feat_dim: int = 128  # D, annotation vector size
     emb_dim: int = 64  # word embedding / deep-output size
@@ -69,6 +72,9 @@ class CaptionConfig:
             nonneg=("pretrain_steps", "doubly_stochastic", "entropy_weight", "beam_size", "figure_images"),
             finite=("hard_soft_mix",),
         )
+        if not 0.0 <= self.lr_decay_start <= 1.0:  # also rejects NaN
+            v = self.lr_decay_start
+            raise ValueError(f"CaptionConfig.lr_decay_start must be in [0, 1] (1: constant), got {v}")
         if not 0 <= self.hard_soft_mix <= 1:
             raise ValueError(f"CaptionConfig.hard_soft_mix must be in [0, 1], got {self.hard_soft_mix}")
 

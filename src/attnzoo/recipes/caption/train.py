@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from attnzoo.data.scenes import SceneSet, make_scenes, scene_vocabulary
 from attnzoo.models.show_attend_tell import ShowAttendTell, ShowAttendTellConfig
 from attnzoo.recipes.caption.config import CaptionConfig
 from attnzoo.train import TrainConfig, Trainer, seed_everything
+from attnzoo.train.schedules import hold_then_cosine
 
 __all__ = [
     "SPECIALS",
@@ -156,9 +158,11 @@ def train_variant(
             n += k
         return {"loss": tot / n}
 
+    steps = cfg.epochs * math.ceil(len(data["train"]) / cfg.batch_images)  # the Trainer keeps the last batch
     tc = TrainConfig(
         out_dir=str(out_dir),
         epochs=cfg.epochs,
+        log_every=max(1, min(50, steps // 20)),  # about 20 points on the loss curve, at least
         batch_size=cfg.batch_images,
         seed=seed,
         grad_clip=cfg.grad_clip,
@@ -168,6 +172,7 @@ def train_variant(
         num_threads=None,
     )
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, hold_then_cosine(steps, cfg.lr_decay_start))
     trainer = Trainer(
         model,
         opt,
@@ -176,6 +181,7 @@ def train_variant(
         eval_fn=eval_fn,
         config=tc,
         collate_fn=lambda idx: collate(data["train"], vocab, idx),
+        scheduler=sched,
     )
     history = trainer.fit()
     trainer.raise_if_interrupted()

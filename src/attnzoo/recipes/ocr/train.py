@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from attnzoo.models.attention_ocr import (
 from attnzoo.recipes.ocr.config import MODELS, OCRConfig
 from attnzoo.recipes.ocr.evaluate import read_dataset
 from attnzoo.train import TrainConfig, Trainer, load_weights, seed_everything
+from attnzoo.train.schedules import hold_then_cosine
 from attnzoo.train.schema import build_checked, config_from_dict, read_json
 from attnzoo.train.text_metrics import text_metrics
 
@@ -136,19 +136,6 @@ def _loss(kind: str, model: torch.nn.Module, batch: dict) -> Tensor:
     return torch.nn.functional.cross_entropy(
         out.logits.flatten(0, 1), batch["targets"].flatten(), ignore_index=PAD
     )
-
-
-def hold_then_cosine(steps: int, decay_start: float):
-    """LR factor for step s (0-based): 1 for the first ``decay_start * steps`` steps, then a half cosine that
-    reaches 0 after step ``steps``. ``decay_start = 1`` is a constant rate."""
-    hold = round(decay_start * steps)
-
-    def factor(step: int) -> float:
-        if step < hold:
-            return 1.0
-        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, (step - hold) / max(1, steps - hold))))
-
-    return factor
 
 
 def train_reader(kind: str, data: OCRData, cfg: OCRConfig, out_dir: Path, *, seed: int, resume: bool) -> dict:
