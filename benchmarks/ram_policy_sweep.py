@@ -9,8 +9,11 @@ centre. (``benchmarks/ram_policy_study.py`` is the MNIST study behind ``location
 
 The second argument holds ``RAMRecipeConfig`` fields (``epochs`` too, default 6; ``train_size`` default 20000;
 ``task`` default translated), the third ``RAMConfig`` fields (e.g. ``{"start": "learned"}``,
-``{"policy": "random"}``); a fourth trains the location network by SGD with momentum 0.9 at that rate
-instead of its Adam group. The final weights are saved to ``/tmp/ram-sweep-NAME.pt``.
+``{"policy": "random"}``) and two probes that are not fields: ``"locator_hidden": N`` (a location network
+with a hidden ReLU layer of N units, as kevinzakka's port; the paper's is linear) and ``"repeat": M`` (each
+batch is its first 64 / M images M times, so REINFORCE sees M glimpse sequences an image). A fourth
+argument trains the location network by SGD with momentum 0.9 at that rate instead of its Adam group.
+The final weights are saved to ``/tmp/ram-sweep-NAME.pt``.
 """
 
 from __future__ import annotations
@@ -38,7 +41,11 @@ def main() -> None:
     cfg = RAMRecipeConfig(**{"task": "translated", "train_size": 20000, **kw})
     data = load_data(cfg)
     torch.manual_seed(0)
+    hidden, repeat = int(mkw.pop("locator_hidden", 0)), int(mkw.pop("repeat", 1))
     model = RAM(dataclasses.replace(ram_config(cfg), **mkw))
+    if hidden:
+        lin = torch.nn.Linear
+        model.locator = torch.nn.Sequential(lin(model.config.hidden, hidden), torch.nn.ReLU(), lin(hidden, 2))
     opts = [_ram_adam(model, cfg.lr, cfg)]
     if sgd:
         rest = [p for n, p in model.named_parameters() if not n.startswith("locator.")]
@@ -48,6 +55,8 @@ def main() -> None:
     t0 = time.time()
     for ep in range(epochs):
         for x, y in DataLoader(ds, batch_size=cfg.batch_size, shuffle=True, collate_fn=data.train.collate):
+            if repeat > 1:
+                x, y = x[: len(x) // repeat].repeat(repeat, 1, 1, 1), y[: len(y) // repeat].repeat(repeat)
             loss = ram_loss(model(x), y).loss
             for o in opts:
                 o.zero_grad()
