@@ -76,9 +76,10 @@ def test_check_fields_types_choices_and_none():
         p: float | None = None
         kind: str = "a"
         sizes: tuple[int, ...] = (1, 2)
+        mix: float = 1.0
 
         def __post_init__(self):
-            check_fields(self, positive=("n", "p", "sizes"), choices={"kind": ("a", "b")})
+            check_fields(self, positive=("n", "p", "sizes"), share=("mix",), choices={"kind": ("a", "b")})
 
     Toy(p=None)
     with pytest.raises(TypeError, match=r"Toy\.n must be int, got bool True"):
@@ -89,6 +90,11 @@ def test_check_fields_types_choices_and_none():
         Toy(kind="c")
     with pytest.raises(ValueError, match=r"Toy\.sizes must be > 0, got \(1, 0\)"):
         Toy(sizes=(1, 0))
+    Toy(mix=0.0)  # a share takes both ends of [0, 1]
+    with pytest.raises(ValueError, match=r"Toy\.mix must be in \[0, 1\], got 1\.5"):
+        Toy(mix=1.5)
+    with pytest.raises(ValueError, match=r"Toy\.mix must be finite and in \[0, 1\], got nan"):
+        Toy(mix=float("nan"))
 
 
 def test_one_seed_reports_n1_not_a_nan_std(tmp_path):

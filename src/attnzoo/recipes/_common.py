@@ -137,6 +137,7 @@ _RULES = {
     "nonneg": (">= 0", lambda v: v >= 0),
     "finite": ("finite", lambda v: True),
     "fraction": ("in [0, 1)", lambda v: 0 <= v < 1),
+    "share": ("in [0, 1]", lambda v: 0 <= v <= 1),
 }
 
 
@@ -147,6 +148,7 @@ def check_fields(
     nonneg: Sequence[str] = (),
     finite: Sequence[str] = (),
     fraction: Sequence[str] = (),
+    share: Sequence[str] = (),
     choices: Mapping[str, Iterable[Any]] | None = None,
 ) -> None:
     """Validate a frozen config's fields (call it from ``__post_init__``); the error names the field.
@@ -154,7 +156,8 @@ def check_fields(
     Every field's value is first checked against its annotation (``int``, ``float``, ``bool``, ``str``,
     ``X | None``, ``tuple[X, ...]``; an int is a valid float): a mismatch is a ``TypeError``. Then the
     named fields must be finite numbers that are ``positive`` (> 0), ``nonneg`` (>= 0), merely ``finite``,
-    or a ``fraction`` (in [0, 1): dropout, label smoothing, momentum); ``choices`` maps a field to its
+    a ``fraction`` (in [0, 1): dropout, label smoothing, momentum) or a ``share`` (in [0, 1], both ends
+    allowed: a probability, the part of a run before a schedule starts); ``choices`` maps a field to its
     allowed values. A ``None`` value passes (the annotation said whether it may be None); a tuple field is
     checked element by element. Anything else raises a ``ValueError`` such as ``NWConfig.seeds must be > 0,
     got 0`` or ``NWConfig.lr must be finite and > 0, got nan``.
@@ -169,7 +172,7 @@ def check_fields(
             raise TypeError(
                 f"{cls}.{f.name} must be {type_name(hints[f.name])}, got {type(value).__name__} {value!r}"
             )
-    groups = {"positive": positive, "nonneg": nonneg, "finite": finite, "fraction": fraction}
+    groups = {"positive": positive, "nonneg": nonneg, "finite": finite, "fraction": fraction, "share": share}
     for rule, names in groups.items():
         text, ok = _RULES[rule]
         for name in names:

@@ -70,13 +70,8 @@ class CaptionConfig:
                 "pretrain_batch",
             ),
             nonneg=("pretrain_steps", "doubly_stochastic", "entropy_weight", "beam_size", "figure_images"),
-            finite=("hard_soft_mix",),
+            share=("hard_soft_mix", "lr_decay_start"),
         )
-        if not 0.0 <= self.lr_decay_start <= 1.0:  # also rejects NaN
-            v = self.lr_decay_start
-            raise ValueError(f"CaptionConfig.lr_decay_start must be in [0, 1] (1: constant), got {v}")
-        if not 0 <= self.hard_soft_mix <= 1:
-            raise ValueError(f"CaptionConfig.hard_soft_mix must be in [0, 1], got {self.hard_soft_mix}")
 
 
 # smoke: an easier set for the tour (canvas 64 -> an 8x8 grid, 1-2 digits, all large) and a smaller model.

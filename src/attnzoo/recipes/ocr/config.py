@@ -86,13 +86,11 @@ class OCRConfig:
             ),
             nonneg=("figure_words", "max_rotation", "max_noise", "max_blur"),
             fraction=("test_fraction", "val_fraction", "dropout"),
+            share=("lr_decay_start",),
         )
         bad = [m for m in self.models if m not in MODELS]
         if bad or not self.models:
             raise ValueError(f"models must be a non-empty subset of {MODELS}, got {self.models}")
-        if not 0.0 <= self.lr_decay_start <= 1.0:  # also rejects NaN
-            v = self.lr_decay_start
-            raise ValueError(f"OCRConfig.lr_decay_start must be in [0, 1] (1: constant), got {v}")
         if self.height % 8:
             raise ValueError(f"height must be a multiple of 8, got {self.height}")
 
