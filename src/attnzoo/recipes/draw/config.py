@@ -123,9 +123,9 @@ BUDGETS = {
     # attention at load 2-13). On an idle machine (2026-12-02, load 0.98, `python
     # benchmarks/bench_draw_train.py --steps 64 --repeats 5`): 1.31 / 2.06 s a step, 657 / 1,030 s an epoch,
     # so 50 epochs are about 9 h (attention) and 14 h (no attention) of one core. If the full models behave
-    # as the medium ones, attention passes no attention
-    # well before the end (a projection); the value (the paper 80.97 / 87.40, the best public port 90.5
-    # after 100 epochs) cannot be read off a T=16, 128-unit curve, so <= 85 stays unmeasured.
+    # as the medium ones, attention passes no attention well before the end (a projection); the value (the
+    # paper 80.97 / 87.40, the best public port 90.5 after 100 epochs) cannot be read off a T=16, 128-unit
+    # curve, so <= 85 stays unmeasured.
     # `attnzoo run draw --budget full --out runs/draw` (`--resume` continues after a stop;
     # `variants=attention` trains one model)
     "full": DrawRecipeConfig(),
